@@ -1,0 +1,61 @@
+package org.lgsr.cli;
+
+import org.lgsr.baselines.Baselines;
+import org.lgsr.data.SessionDataset;
+import org.lgsr.eval.BatchScorer;
+import org.lgsr.eval.Evaluator;
+import org.lgsr.eval.Metrics;
+import org.lgsr.eval.PaperNumbers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "baseline", mixinStandardHelpOptions = true,
+        description = "Evaluate a simple baseline (POP, S-POP, Item-KNN) and print it beside the paper's Table 2.")
+final class BaselineCommand implements Runnable {
+    @Option(names = "--method", required = true, paramLabel = "METHOD", description = "pop, spop or itemknn.")
+    String method;
+
+    @Option(names = "--dataset", defaultValue = "synth", paramLabel = "NAME",
+            description = "synth (default), yoochoose64, yoochoose4, diginetica, or a dataset folder.")
+    String dataset;
+
+    @Option(names = "--knn-include-self", description = "Item-KNN: also recommend the session's last item (off: the paper's baseline).")
+    boolean knnIncludeSelf;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    EvalOptions eval;
+
+    @Override
+    public void run() {
+        if (!Baselines.METHODS.contains(method)) {
+            throw new IllegalArgumentException("--method: unknown baseline '" + method + "'; known: " + String.join(", ", Baselines.METHODS));
+        }
+        int[] ks = eval.cutoffs();
+        SessionDataset ds = data.load(dataset);
+        long t0 = System.nanoTime();
+        BatchScorer scorer = Baselines.create(method, ds, knnIncludeSelf);
+        Metrics m = new Evaluator(ks, eval.threads()).evaluate(scorer, ds.test());
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("%s on %s: %s  (%d test samples, %.1f s)%n", method, ds.name(), m.summary(), m.count(), secs);
+        PaperNumbers.Pair paper = PaperNumbers.get(method, ds.name());
+        if (paper == null) {
+            System.out.println("paper: no published figure for this dataset");
+        } else if (contains(ks, 20)) {
+            System.out.printf("paper: P@20 %.2f  MRR@20 %.2f   difference: P@20 %+.2f  MRR@20 %+.2f%n", paper.p20(), paper.mrr20(),
+                    m.precision(20) - paper.p20(), m.mrr(20) - paper.mrr20());
+        } else {
+            System.out.printf("paper: P@20 %.2f  MRR@20 %.2f (add 20 to --k to compare)%n", paper.p20(), paper.mrr20());
+        }
+    }
+
+    static boolean contains(int[] a, int v) {
+        for (int x : a) {
+            if (x == v) return true;
+        }
+        return false;
+    }
+}

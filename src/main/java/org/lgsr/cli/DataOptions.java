@@ -1,0 +1,21 @@
+package org.lgsr.cli;
+
+import java.nio.file.Path;
+import org.lgsr.data.Datasets;
+import org.lgsr.data.SessionDataset;
+import picocli.CommandLine.Option;
+
+/** The options that choose and find a dataset, shared by every command that reads one. */
+final class DataOptions {
+    @Option(names = "--data-root", paramLabel = "DIR",
+            description = "Folder holding the named datasets (default: $LGSR_DATA, else ./data).")
+    Path dataRoot;
+
+    SessionDataset load(String name) {
+        long t0 = System.nanoTime();
+        SessionDataset ds = Datasets.load(name, dataRoot);
+        System.err.printf("loaded %s (%s): %d training samples, %d test samples, %d item ids, %.2f s%n",
+                ds.name(), ds.source(), ds.train().size(), ds.test().size(), ds.numItems() - 1, (System.nanoTime() - t0) / 1e9);
+        return ds;
+    }
+}
