@@ -106,22 +106,27 @@ public final class PickleIO {
     }
 
     private static Object unpickle(Path file) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        InputStream raw;
+        try {
+            raw = Files.newInputStream(file);
+        } catch (NoSuchFileException e) {
+            throw new DataException(file + ": file not found");
+        } catch (IOException e) {
+            throw new DataException(file + ": cannot open (" + oneLine(e.getMessage()) + ")");
+        }
+        try (InputStream in = new BufferedInputStream(raw, 1 << 16)) {
             Unpickler u = new Unpickler();
             try {
                 return u.load(in);
             } finally {
                 u.close();
             }
-        } catch (NoSuchFileException e) {
-            throw new DataException(file + ": file not found");
-        } catch (PickleException e) {
+        } catch (PickleException | IOException e) {
+            // a premature end of file means a truncated pickle; other I/O errors are rare here
             throw new DataException(file + ": not a readable pickle (" + oneLine(e.getMessage()) + ")");
-        } catch (IOException e) {
-            throw new DataException(file + ": cannot read (" + oneLine(e.getMessage()) + ")");
         } catch (RuntimeException e) {
-            // the unpickler throws assorted runtime exceptions on truncated or garbage input
-            throw new DataException(file + ": not a readable pickle (" + e.getClass().getSimpleName()
+            // the unpickler throws assorted runtime exceptions on garbage input
+            throw new DataException(file + ": not a readable pickle (corrupt data"
                     + (e.getMessage() == null ? "" : ": " + oneLine(e.getMessage())) + ")");
         }
     }

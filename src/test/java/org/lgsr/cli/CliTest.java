@@ -1,0 +1,114 @@
+package org.lgsr.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lgsr.TestData;
+import picocli.CommandLine;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream sysOut = new ByteArrayOutputStream();
+        ByteArrayOutputStream sysErr = new ByteArrayOutputStream();
+        try {
+            // swap the streams first: picocli makes its writers from System.out/err
+            System.setOut(new PrintStream(sysOut, true));
+            System.setErr(new PrintStream(sysErr, true));
+            CommandLine cl = Main.commandLine();
+            int code = cl.execute(args);
+            cl.getOut().flush();
+            cl.getErr().flush();
+            System.out.flush();
+            System.err.flush();
+            return new Run(code, sysOut.toString(), sysErr.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static void assertOneLineError(Run r, String fragment) {
+        assertEquals(2, r.code(), r.err());
+        String[] lines = r.err().strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertTrue(last.startsWith("lgsr: error: "), "[" + r.err() + "][" + r.out() + "]");
+        assertTrue(last.contains(fragment), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void badFlagsAndNamesAreOneLineWithExitTwo() {
+        assertOneLineError(run("baseline", "--method", "pop", "--dataset", "nosuch"), "unknown dataset 'nosuch'");
+        assertOneLineError(run("baseline", "--method", "nosuch"), "--method");
+        assertOneLineError(run("baseline", "--method", "pop", "--bogus"), "--bogus");
+        assertOneLineError(run("baseline", "--method", "pop", "--k", "0"), "--k");
+        assertOneLineError(run("baseline", "--method", "pop", "--k", "x"), "--k");
+        assertOneLineError(run("datasets", "stats", "diginetica", "--data-root", dir.resolve("none").toString()), "not found");
+        assertOneLineError(run("nosuchcommand"), "nosuchcommand");
+        assertOneLineError(run(), "command");
+    }
+
+    @Test
+    void corruptDatasetFilesAreNamed() throws Exception {
+        Path ds = dir.resolve("broken");
+        Files.createDirectories(ds);
+        Files.writeString(ds.resolve("all_train_seq.txt"), "garbage");
+        Files.writeString(ds.resolve("test.txt"), "garbage");
+        assertOneLineError(run("datasets", "stats", ds.toString()), "all_train_seq.txt");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String[] cmd : new String[][] {{"--help"}, {"datasets", "--help"}, {"datasets", "stats", "--help"},
+                {"baseline", "--help"}, {"synth", "--help"}, {"preprocess", "--help"}}) {
+            Run r = run(cmd);
+            assertEquals(0, r.code(), String.join(" ", cmd));
+            assertTrue(r.out().contains("Usage:"), r.out());
+        }
+    }
+
+    @Test
+    void synthWritesALoadableDataset() {
+        Path out = dir.resolve("syn");
+        Run r = run("synth", "--output", out.toString(), "--items", "300", "--train-sessions", "500", "--test-sessions", "100");
+        assertEquals(0, r.code(), r.err());
+        Run stats = run("datasets", "stats", out.toString());
+        assertEquals(0, stats.code(), stats.err());
+        assertTrue(stats.out().contains("train sessions        500"), stats.out());
+    }
+
+    @Test
+    void statsOnTheShippedData() {
+        assumeTrue(TestData.has("yoochoose1_64"), "../shared/data is absent");
+        Run r = run("datasets", "stats", "yoochoose64", "--data-root", TestData.root().toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("train samples         369859"), r.out());
+        assertTrue(r.out().contains("test samples          55898"), r.out());
+        assertTrue(r.out().contains("items in training     17376"), r.out());
+        assertTrue(r.out().contains("average length        6.16"), r.out());
+    }
+
+    @Test
+    void baselineOnSyntheticDefault() {
+        Run r = run("baseline", "--method", "spop");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("spop on synth: P@10"), r.out());
+    }
+}
