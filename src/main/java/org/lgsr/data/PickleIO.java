@@ -182,6 +182,12 @@ public final class PickleIO {
                 // no memo: every list is distinct, and memoizing them only costs memory
                 new Pickler(false).dump(value, out);
             }
+            try {
+                // temporary files are created owner-only; data files are for everyone to read
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system: keep its defaults
+            }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
         } catch (IOException e) {

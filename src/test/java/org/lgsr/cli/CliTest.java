@@ -111,4 +111,20 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("spop on synth: P@10"), r.out());
     }
+
+    @Test
+    void preprocessTheDigineticaSample() throws Exception {
+        assumeTrue(TestData.has("raw/diginetica-sample"), "../shared/data is absent");
+        Path out = dir.resolve("dg");
+        Run r = run("preprocess", "--format", "diginetica", "--input",
+                TestData.dir("raw/diginetica-sample/train-item-views.csv").toString(), "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("1205 samples"), r.out());
+        assertTrue(Files.isReadable(out.resolve("train.txt")));
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(out.resolve("test.txt"))));
+        assertOneLineError(run("preprocess", "--format", "diginetica", "--input", dir.resolve("none.csv").toString(),
+                "--output", out.toString()), "none.csv");
+        assertOneLineError(run("preprocess", "--format", "parquet", "--input", "x", "--output", "y"), "--format");
+    }
 }
