@@ -20,14 +20,15 @@ package org.lgsr.graph;
  * {@code eGradOff}), {@code thetaGrad} and {@code biasGrad}.
  *
  * <p>Work split (results independent of the thread count): logits and input gradients by
- * blocks of rows; the sampled rows' gradients by blocks of sampled classes, each summing over
- * rows in order; scatters into the gradient tables serial. The (n, S) matrix of logit
+ * blocks of rows (logits four rows at a time); the sampled rows' gradients, transposed, by
+ * blocks of the d columns, each summing over rows in order; scatters into the gradient
+ * tables serial. The (n, S) matrix of logit
  * gradients is kept (n * S floats of scratch); inner loops are axpy's over d or S, which the
  * JIT vectorizes.
  */
 public final class NceLoss implements AutoCloseable {
     private static final int ROWS_PER_TASK = 64;
-    private static final int SAMPLED_PER_TASK = 16;
+    private static final int J_PER_TASK = 10;
 
     private final int d;
     private final int maxRows;
@@ -40,6 +41,7 @@ public final class NceLoss implements AutoCloseable {
     private final float[] gTrue;   // (n) d loss / d t_i
     private final float[] dv;      // (n, d) d loss / d v_i
     private final float[] dw;      // (S, d)
+    private final float[] dwt;     // (d, S) dw transposed
     private final float[] dsb;     // (S)
     private final double[] rowLoss;
 
@@ -55,6 +57,7 @@ public final class NceLoss implements AutoCloseable {
         this.gTrue = new float[maxRows];
         this.dv = new float[maxRows * d];
         this.dw = new float[maxSampled * d];
+        this.dwt = new float[maxSampled * d];
         this.dsb = new float[maxSampled];
         this.rowLoss = new double[maxRows];
     }
@@ -84,11 +87,16 @@ public final class NceLoss implements AutoCloseable {
                 int lab = labels[i];
                 int to_ = lab * dd;
                 int go = i * s;
-                System.arraycopy(sb, 0, g, go, s);
-                for (int j = 0; j < dd; j++) {
-                    float a = e[vo + j];
-                    int wo = j * s;
-                    for (int k = 0; k < s; k++) g[go + k] += a * wt[wo + k];
+                int blockBase = task * ROWS_PER_TASK + ((i - task * ROWS_PER_TASK) & ~3);
+                if (blockBase + 4 <= to) {
+                    if (i == blockBase) logits4(e, eOff, inputs, i, s, dd); // rows i..i+3
+                } else {
+                    System.arraycopy(sb, 0, g, go, s);
+                    for (int j = 0; j < dd; j++) {
+                        float a = e[vo + j];
+                        int wo = j * s;
+                        for (int k = 0; k < s; k++) g[go + k] += a * wt[wo + k];
+                    }
                 }
                 float t = bias[lab] - trueLogQ[i];
                 for (int j = 0; j < dd; j++) t += e[vo + j] * theta[to_ + j];
@@ -118,24 +126,34 @@ public final class NceLoss implements AutoCloseable {
                 }
             }
         });
-        // sampled classes: dW[k] = sum_i g_ik v_i, in row order
-        par.forEach((s + SAMPLED_PER_TASK - 1) / SAMPLED_PER_TASK, task -> {
-            int k0 = task * SAMPLED_PER_TASK;
-            int k1 = Math.min(s, k0 + SAMPLED_PER_TASK);
-            java.util.Arrays.fill(dw, k0 * dd, k1 * dd, 0f);
-            for (int k = k0; k < k1; k++) dsb[k] = 0f;
+        // sampled classes: dW[k][j] = sum_i g_ik v_i[j], in row order, computed transposed
+        // (dwt[j][k]) so the inner loop runs over the S classes; task = a block of j, and
+        // task "dd" the bias sums
+        par.forEach((dd + J_PER_TASK - 1) / J_PER_TASK + 1, task -> {
+            if (task == (dd + J_PER_TASK - 1) / J_PER_TASK) {
+                java.util.Arrays.fill(dsb, 0, s, 0f);
+                for (int i = 0; i < n; i++) {
+                    int go = i * s;
+                    for (int k = 0; k < s; k++) dsb[k] += g[go + k];
+                }
+                return;
+            }
+            int j0 = task * J_PER_TASK;
+            int j1 = Math.min(dd, j0 + J_PER_TASK);
+            java.util.Arrays.fill(dwt, j0 * s, j1 * s, 0f);
             for (int i = 0; i < n; i++) {
                 int vo = eOff + inputs[i] * dd;
                 int go = i * s;
-                for (int k = k0; k < k1; k++) {
-                    float a = g[go + k];
-                    if (a == 0f) continue;
-                    dsb[k] += a;
-                    int wo = k * dd;
-                    for (int j = 0; j < dd; j++) dw[wo + j] += a * e[vo + j];
+                for (int j = j0; j < j1; j++) {
+                    float a = e[vo + j];
+                    int wo = j * s;
+                    for (int k = 0; k < s; k++) dwt[wo + k] += a * g[go + k];
                 }
             }
         });
+        for (int j = 0; j < dd; j++) {
+            for (int k = 0; k < s; k++) dw[k * dd + j] = dwt[j * s + k];
+        }
         for (int k = 0; k < s; k++) {
             int row = sampled[k] * dd;
             int wo = k * dd;
@@ -155,6 +173,43 @@ public final class NceLoss implements AutoCloseable {
             for (int j = 0; j < dd; j++) eGrad[go + j] += dv[dvo + j];
         }
         return total / n;
+    }
+
+    /**
+     * Sampled logits of rows {@code i..i+3} at once, sharing each load of {@code wt}; every
+     * logit is summed in the same order (j ascending) as the one-row loop.
+     */
+    private void logits4(float[] e, int eOff, int[] inputs, int i, int s, int dd) {
+        int g0 = i * s;
+        int g1 = g0 + s;
+        int g2 = g1 + s;
+        int g3 = g2 + s;
+        int v0 = eOff + inputs[i] * dd;
+        int v1 = eOff + inputs[i + 1] * dd;
+        int v2 = eOff + inputs[i + 2] * dd;
+        int v3 = eOff + inputs[i + 3] * dd;
+        float[] acc = g;
+        for (int k = 0; k < s; k++) {
+            float b = sb[k];
+            acc[g0 + k] = b;
+            acc[g1 + k] = b;
+            acc[g2 + k] = b;
+            acc[g3 + k] = b;
+        }
+        for (int j = 0; j < dd; j++) {
+            float a0 = e[v0 + j];
+            float a1 = e[v1 + j];
+            float a2 = e[v2 + j];
+            float a3 = e[v3 + j];
+            int wo = j * s;
+            for (int k = 0; k < s; k++) {
+                float w = wt[wo + k];
+                acc[g0 + k] += a0 * w;
+                acc[g1 + k] += a1 * w;
+                acc[g2 + k] += a2 * w;
+                acc[g3 + k] += a3 * w;
+            }
+        }
     }
 
     static float sigmoid(float x) {
