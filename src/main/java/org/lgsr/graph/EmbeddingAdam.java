@@ -1,0 +1,68 @@
+package org.lgsr.graph;
+
+/**
+ * An {@link EmbeddingStep} that runs its own TF Adam ({@link AdamTf}) over an E table of
+ * (numItems, d) floats at an offset in a caller's array, with its own moments and step count
+ * (as a separate TF optimizer instance minimizing L_g would). {@link AdamTf.Mode#DENSE}
+ * updates every row of E each step, exactly as TF; {@link AdamTf.Mode#LAZY} only the rows
+ * the batch touched.
+ */
+public final class EmbeddingAdam implements EmbeddingStep, AutoCloseable {
+    private static final int ROWS_PER_TASK = 1024;
+    private final float[] e;
+    private final int eOff;
+    private final float[] eGrad;
+    private final int eGradOff;
+    private final int numItems;
+    private final int d;
+    private final AdamTf.Mode mode;
+    private final float[] m;
+    private final float[] v;
+    private final Parallel par;
+    private long t;
+    private double lr;
+
+    public EmbeddingAdam(float[] e, int eOff, float[] eGrad, int eGradOff, int numItems, int d, AdamTf.Mode mode,
+                         double lr, int threads) {
+        this.e = e;
+        this.eOff = eOff;
+        this.eGrad = eGrad;
+        this.eGradOff = eGradOff;
+        this.numItems = numItems;
+        this.d = d;
+        this.mode = mode;
+        this.m = new float[numItems * d];
+        this.v = new float[numItems * d];
+        this.par = new Parallel(threads);
+        this.lr = lr;
+    }
+
+    public void setLearningRate(double lr) {
+        this.lr = lr;
+    }
+
+    public long steps() {
+        return t;
+    }
+
+    @Override
+    public void apply(int[] rows, int count) {
+        t++;
+        float lrT = AdamTf.lrT(lr, AdamTf.BETA1, AdamTf.BETA2, t);
+        if (mode == AdamTf.Mode.LAZY) {
+            AdamTf.rows(e, eOff, eGrad, eGradOff, m, v, 0, d, rows, count, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+            return;
+        }
+        par.forEach((numItems + ROWS_PER_TASK - 1) / ROWS_PER_TASK, task -> {
+            int r0 = task * ROWS_PER_TASK;
+            int r1 = Math.min(numItems, r0 + ROWS_PER_TASK);
+            AdamTf.dense(e, eOff + r0 * d, eGrad, eGradOff + r0 * d, m, v, r0 * d, (r1 - r0) * d,
+                    lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+        });
+    }
+
+    @Override
+    public void close() {
+        par.close();
+    }
+}

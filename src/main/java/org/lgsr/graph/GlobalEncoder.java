@@ -1,0 +1,272 @@
+package org.lgsr.graph;
+
+import java.util.Arrays;
+import org.lgsr.data.Sessions;
+
+/**
+ * The global module's trainable part (MODEL.md 3, paper 2.3): the output table {@code theta}
+ * (numItems, d), its bias (numItems), their TF Adam state, and the loss L_g of skip-gram pairs
+ * over the walk corpus with TF {@code nce_loss} negatives. The input table is the item table E
+ * shared with the recommendation module, which the caller owns (see below).
+ *
+ * <p>Per batch ({@link #trainBatch}): {@code numSampled} negatives are drawn once for the
+ * whole batch from the {@link LogUniformSampler} (stream keyed {@code (seed, step, -3)}), the
+ * loss and gradients come from {@link NceLoss}, theta and bias take one Adam step, and the
+ * gradient of E is handed to the caller's {@link EmbeddingStep}.
+ *
+ * <p><b>Sharing E.</b> The encoder reads E from a caller-supplied {@code (float[] e, int eOff)}
+ * (row 0 padding, never an input since walks hold nodes only) and adds the gradient of the
+ * batch loss to a caller-supplied {@code (float[] eGrad, int eGradOff)} of E's layout, which
+ * must be all zero on entry. It then calls {@code eStep.apply(rows, count)} with the rows
+ * that hold gradient, and zeroes them afterwards. So the trainer decides which Adam moves E:
+ * the recommendation module's flat Adam over the E segment, or a separate one
+ * ({@link EmbeddingAdam}), dense (exact TF) or lazy.
+ *
+ * <p><b>Adam on theta and bias.</b> {@link AdamTf.Mode#DENSE} (default) updates every row of
+ * theta and bias each step, as TF's Adam does for an embedding variable (m, v decay and rows
+ * keep moving where g = 0); this costs O(numItems d) per step, small beside the O(n S d)
+ * loss. {@link AdamTf.Mode#LAZY} updates only the rows the batch touched (labels and
+ * negatives). The learning rate is the caller's (one schedule shared with L_rec); the Adam
+ * step count is this encoder's own.
+ */
+public final class GlobalEncoder implements AutoCloseable {
+    /**
+     * @param dim                  d (100)
+     * @param window               N_w (8: 8 contexts before, 7 after)
+     * @param batchSize            pairs per batch (8192)
+     * @param numSampled           N_s negatives per batch (512)
+     * @param uniqueSampling       draw distinct negatives (TF default: true)
+     * @param removeAccidentalHits drop negatives equal to a row's true class (true)
+     * @param adamMode             DENSE (exact TF) or LAZY for theta and bias
+     */
+    public record Config(int dim, int window, int batchSize, int numSampled, boolean uniqueSampling,
+                         boolean removeAccidentalHits, AdamTf.Mode adamMode, long seed, int threads) {
+        public Config {
+            if (dim < 1 || window < 1 || batchSize < 1 || numSampled < 1 || threads < 1) {
+                throw new IllegalArgumentException("dim, window, batch size, negatives and threads must be >= 1: " + dim
+                        + ", " + window + ", " + batchSize + ", " + numSampled + ", " + threads);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(100, 8, 8192, 512, true, true, AdamTf.Mode.DENSE, 1L, Runtime.getRuntime().availableProcessors());
+        }
+
+        public Config withDim(int x) {
+            return new Config(x, window, batchSize, numSampled, uniqueSampling, removeAccidentalHits, adamMode, seed, threads);
+        }
+
+        public Config withBatch(int x) {
+            return new Config(dim, window, x, numSampled, uniqueSampling, removeAccidentalHits, adamMode, seed, threads);
+        }
+
+        public Config withNegatives(int x) {
+            return new Config(dim, window, batchSize, x, uniqueSampling, removeAccidentalHits, adamMode, seed, threads);
+        }
+
+        public Config withAdam(AdamTf.Mode x) {
+            return new Config(dim, window, batchSize, numSampled, uniqueSampling, removeAccidentalHits, x, seed, threads);
+        }
+
+        public Config withSeed(long x) {
+            return new Config(dim, window, batchSize, numSampled, uniqueSampling, removeAccidentalHits, adamMode, x, threads);
+        }
+
+        public Config withThreads(int x) {
+            return new Config(dim, window, batchSize, numSampled, uniqueSampling, removeAccidentalHits, adamMode, seed, x);
+        }
+    }
+
+    /** Statistics of one pass: mean of the batch losses, pairs, batches, wall seconds. */
+    public record PassStats(double meanLoss, long pairs, long batches, double seconds) {
+        public double pairsPerSecond() {
+            return pairs / seconds;
+        }
+    }
+
+    private static final int ROWS_PER_TASK = 1024;
+
+    private final Config c;
+    private final int numItems;
+    private final int d;
+    private final LogUniformSampler sampler;
+    private final NceLoss loss;
+    private final Parallel par;
+    private final float[] theta;
+    private final float[] bias;
+    private final float[] thetaGrad;
+    private final float[] biasGrad;
+    private final float[] mTheta;
+    private final float[] vTheta;
+    private final float[] mBias;
+    private final float[] vBias;
+    // per-batch scratch
+    private final int[] inputs;
+    private final int[] labels;
+    private final float[] trueLogQ;
+    private final int[] sampledRanks;
+    private final int[] sampled;
+    private final float[] sampledLogQ;
+    private final int[] rowStamp;
+    private final int[] eRows;
+    private final int[] thetaRows;
+    private final Rng rng = new Rng(0);
+    private int stamp;
+    private long step;
+
+    public GlobalEncoder(ItemGraph graph, Config c) {
+        this.c = c;
+        this.numItems = graph.numItems();
+        this.d = c.dim();
+        this.sampler = new LogUniformSampler(graph);
+        if (c.uniqueSampling() && c.numSampled() > sampler.range()) {
+            throw new IllegalArgumentException(c.numSampled() + " unique negatives but only " + sampler.range() + " nodes");
+        }
+        this.loss = new NceLoss(d, c.batchSize(), c.numSampled(), c.threads());
+        this.par = new Parallel(c.threads());
+        long size = (long) numItems * d;
+        if (size > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("theta too large: " + numItems + " x " + d);
+        this.theta = new float[(int) size];
+        this.bias = new float[numItems];
+        this.thetaGrad = new float[(int) size];
+        this.biasGrad = new float[numItems];
+        this.mTheta = new float[(int) size];
+        this.vTheta = new float[(int) size];
+        this.mBias = new float[numItems];
+        this.vBias = new float[numItems];
+        this.inputs = new int[c.batchSize()];
+        this.labels = new int[c.batchSize()];
+        this.trueLogQ = new float[c.batchSize()];
+        this.sampledRanks = new int[c.numSampled()];
+        this.sampled = new int[c.numSampled()];
+        this.sampledLogQ = new float[c.numSampled()];
+        this.rowStamp = new int[numItems];
+        this.eRows = new int[Math.min(numItems, c.batchSize())];
+        this.thetaRows = new int[Math.min(numItems, c.batchSize() + c.numSampled())];
+        // theta ~ U(-1/sqrt(d), 1/sqrt(d)) [code], bias 0
+        Rng init = new Rng(Rng.key(c.seed(), -4, -4));
+        float scale = (float) (1.0 / Math.sqrt(d));
+        for (int i = 0; i < theta.length; i++) theta[i] = (float) ((2 * init.nextDouble() - 1) * scale);
+    }
+
+    public Config config() {
+        return c;
+    }
+
+    /** The output table theta, (numItems, d) row-major; live, not a copy. */
+    public float[] theta() {
+        return theta;
+    }
+
+    /** The output bias, (numItems); live. */
+    public float[] bias() {
+        return bias;
+    }
+
+    /** Adam steps taken (batches trained). */
+    public long steps() {
+        return step;
+    }
+
+    /**
+     * One L_g step on the pairs {@code (inputs[i], labels[i])}, {@code i < n}: the input is the
+     * context item (row of E), the label the centre item (row of theta). Returns the batch loss
+     * (mean over pairs). See the class comment for {@code e}, {@code eGrad} and {@code eStep}.
+     */
+    public double trainBatch(int[] inputs, int[] labels, int n, float[] e, int eOff, float[] eGrad, int eGradOff,
+                             double lr, EmbeddingStep eStep) {
+        if (n < 1 || n > c.batchSize()) throw new IllegalArgumentException("batch of " + n + " pairs, limit " + c.batchSize());
+        step++;
+        int s = c.numSampled();
+        rng.reset(Rng.key(c.seed(), step, -3));
+        int tries = sampler.sample(rng, s, c.uniqueSampling(), sampledRanks);
+        for (int k = 0; k < s; k++) {
+            sampled[k] = sampler.itemOfRank(sampledRanks[k]);
+            sampledLogQ[k] = (float) Math.log(sampler.expectedCount(sampledRanks[k], s, tries));
+        }
+        for (int i = 0; i < n; i++) {
+            int r = sampler.rankOfItem(labels[i]);
+            if (r < 0) throw new IllegalArgumentException("label " + labels[i] + " is not a graph node");
+            trueLogQ[i] = (float) Math.log(sampler.expectedCount(r, s, tries));
+        }
+        double batchLoss = loss.forwardBackward(e, eOff, theta, bias, inputs, labels, trueLogQ, n, sampled, sampledLogQ, s,
+                c.removeAccidentalHits(), eGrad, eGradOff, thetaGrad, biasGrad);
+        // rows holding gradient
+        int nt = collect(labels, n, sampled, s, thetaRows);
+        int ne = collect(inputs, n, null, 0, eRows);
+        float lrT = AdamTf.lrT(lr, AdamTf.BETA1, AdamTf.BETA2, step);
+        if (c.adamMode() == AdamTf.Mode.LAZY) {
+            AdamTf.rows(theta, 0, thetaGrad, 0, mTheta, vTheta, 0, d, thetaRows, nt, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+            AdamTf.rows(bias, 0, biasGrad, 0, mBias, vBias, 0, 1, thetaRows, nt, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+        } else {
+            par.forEach((numItems + ROWS_PER_TASK - 1) / ROWS_PER_TASK, task -> {
+                int r0 = task * ROWS_PER_TASK;
+                int r1 = Math.min(numItems, r0 + ROWS_PER_TASK);
+                AdamTf.dense(theta, r0 * d, thetaGrad, r0 * d, mTheta, vTheta, r0 * d, (r1 - r0) * d,
+                        lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+                AdamTf.dense(bias, r0, biasGrad, r0, mBias, vBias, r0, r1 - r0, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+            });
+        }
+        for (int i = 0; i < nt; i++) {
+            int r = thetaRows[i];
+            Arrays.fill(thetaGrad, r * d, r * d + d, 0f);
+            biasGrad[r] = 0f;
+        }
+        eStep.apply(eRows, ne);
+        for (int i = 0; i < ne; i++) {
+            int o = eGradOff + eRows[i] * d;
+            Arrays.fill(eGrad, o, o + d, 0f);
+        }
+        return batchLoss;
+    }
+
+    /** The distinct ids of {@code a[0..na)} and {@code b[0..nb)}, ascending, into {@code out}. */
+    private int collect(int[] a, int na, int[] b, int nb, int[] out) {
+        if (++stamp == Integer.MAX_VALUE) {
+            Arrays.fill(rowStamp, 0);
+            stamp = 1;
+        }
+        int count = 0;
+        for (int i = 0; i < na; i++) {
+            if (rowStamp[a[i]] != stamp) {
+                rowStamp[a[i]] = stamp;
+                out[count++] = a[i];
+            }
+        }
+        for (int i = 0; i < nb; i++) {
+            if (rowStamp[b[i]] != stamp) {
+                rowStamp[b[i]] = stamp;
+                out[count++] = b[i];
+            }
+        }
+        Arrays.sort(out, 0, count);
+        return count;
+    }
+
+    /**
+     * One pass of L_g over the walk corpus: pairs from {@link SkipGramPairs} (walks shuffled
+     * with the stream keyed {@code (seed, pass, -2)}), in batches of {@code batchSize}, the
+     * last one possibly smaller; {@code maxBatches} (or {@code Long.MAX_VALUE}) stops it early.
+     */
+    public PassStats trainPass(Sessions walks, int pass, float[] e, int eOff, float[] eGrad, int eGradOff, double lr,
+                               EmbeddingStep eStep, long maxBatches) {
+        long t0 = System.nanoTime();
+        SkipGramPairs pairs = new SkipGramPairs(walks, c.window(), c.seed(), pass);
+        double sum = 0;
+        long batches = 0;
+        long count = 0;
+        int n;
+        while (batches < maxBatches && (n = pairs.next(inputs, labels, c.batchSize())) > 0) {
+            sum += trainBatch(inputs, labels, n, e, eOff, eGrad, eGradOff, lr, eStep);
+            batches++;
+            count += n;
+        }
+        return new PassStats(batches == 0 ? 0 : sum / batches, count, batches, (System.nanoTime() - t0) * 1e-9);
+    }
+
+    @Override
+    public void close() {
+        loss.close();
+        par.close();
+    }
+}

@@ -1,0 +1,54 @@
+package org.lgsr.graph;
+
+/**
+ * {@link NceLoss} in double precision, plain loops, one thread: the specification the float
+ * kernel (and later the CUDA kernel) is checked against, and the function the tests
+ * differentiate numerically. Gradients are added to the given arrays (E and its gradient at
+ * offset 0 here); pass null gradient arrays for the loss only.
+ */
+public final class NceLossReference {
+    private NceLossReference() {
+    }
+
+    public static double forwardBackward(double[] e, double[] theta, double[] bias, int d,
+                                         int[] inputs, int[] labels, double[] trueLogQ, int n,
+                                         int[] sampled, double[] sampledLogQ, int s, boolean removeAccidentalHits,
+                                         double[] eGrad, double[] thetaGrad, double[] biasGrad) {
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            int in = inputs[i];
+            int lab = labels[i];
+            double t = dot(e, in * d, theta, lab * d, d) + bias[lab] - trueLogQ[i];
+            total += NceLoss.xent(t, 1);
+            double gt = (sigmoid(t) - 1) / n;
+            if (eGrad != null) addScaled(eGrad, in * d, theta, lab * d, d, gt);
+            if (thetaGrad != null) addScaled(thetaGrad, lab * d, e, in * d, d, gt);
+            if (biasGrad != null) biasGrad[lab] += gt;
+            for (int k = 0; k < s; k++) {
+                int c = sampled[k];
+                if (removeAccidentalHits && c == lab) continue;
+                double x = dot(e, in * d, theta, c * d, d) + bias[c] - sampledLogQ[k];
+                total += NceLoss.xent(x, 0);
+                double gs = sigmoid(x) / n;
+                if (eGrad != null) addScaled(eGrad, in * d, theta, c * d, d, gs);
+                if (thetaGrad != null) addScaled(thetaGrad, c * d, e, in * d, d, gs);
+                if (biasGrad != null) biasGrad[c] += gs;
+            }
+        }
+        return total / n;
+    }
+
+    static double sigmoid(double x) {
+        return 1.0 / (1.0 + Math.exp(-x));
+    }
+
+    private static double dot(double[] a, int ao, double[] b, int bo, int d) {
+        double sum = 0;
+        for (int j = 0; j < d; j++) sum += a[ao + j] * b[bo + j];
+        return sum;
+    }
+
+    private static void addScaled(double[] dst, int o, double[] src, int so, int d, double a) {
+        for (int j = 0; j < d; j++) dst[o + j] += a * src[so + j];
+    }
+}
