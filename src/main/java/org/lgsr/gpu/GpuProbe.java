@@ -35,7 +35,10 @@ public record GpuProbe(boolean available, String summary) {
             }
             return new GpuProbe(true, info.oneLine());
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            return new GpuProbe(false, "no CUDA driver (JCuda could not load its driver-API native library; libcuda.so.1 is missing)");
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("libcuda.so")) return new GpuProbe(false, "no CUDA driver (libcuda.so.1 not found)");
+            return new GpuProbe(false, "no CUDA driver (JCuda's driver-API native library did not load: "
+                    + m.strip().split("\\R", 2)[0] + ")");
         } catch (CudaException e) {
             return new GpuProbe(false, e.getMessage());
         }
