@@ -6,6 +6,7 @@ import org.lgsr.eval.BatchScorer;
 import org.lgsr.eval.Evaluator;
 import org.lgsr.eval.Metrics;
 import org.lgsr.eval.PaperNumbers;
+import org.lgsr.gpu.Device;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,12 +30,18 @@ final class BaselineCommand implements Runnable {
     @Mixin
     EvalOptions eval;
 
+    @Mixin
+    DeviceOptions device;
+
     @Override
     public void run() {
         if (!Baselines.METHODS.contains(method)) {
             throw new IllegalArgumentException("--method: unknown baseline '" + method + "'; known: " + String.join(", ", Baselines.METHODS));
         }
         int[] ks = eval.cutoffs();
+        if (device.resolve() == Device.GPU) {
+            System.err.println("baselines have no GPU path: " + method + " computes on the CPU");
+        }
         SessionDataset ds = data.load(dataset);
         long t0 = System.nanoTime();
         BatchScorer scorer = Baselines.create(method, ds, knnIncludeSelf);

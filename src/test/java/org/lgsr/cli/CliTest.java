@@ -127,4 +127,19 @@ class CliTest {
                 "--output", out.toString()), "none.csv");
         assertOneLineError(run("preprocess", "--format", "parquet", "--input", "x", "--output", "y"), "--format");
     }
+
+    @Test
+    void deviceAutoSaysWhichInOneLineAndGpuWithoutOneIsExitTwo() {
+        org.lgsr.gpu.GpuProbe probe = org.lgsr.gpu.GpuProbe.get();
+        Run auto = run("baseline", "--method", "pop", "--device", "auto");
+        assertEquals(0, auto.code(), auto.err());
+        long lines = auto.err().lines().filter(l -> l.startsWith("device: ")).count();
+        assertEquals(1, lines, auto.err());
+        assertTrue(auto.err().contains(probe.available() ? "device: gpu" : "device: cpu (--device auto: "), auto.err());
+        Run cpu = run("baseline", "--method", "pop", "--device", "cpu");
+        assertTrue(cpu.err().contains("device: cpu (--device cpu)"), cpu.err());
+        assertOneLineError(run("baseline", "--method", "pop", "--device", "tpu"), "--device: unknown device 'tpu'");
+        assumeTrue(!probe.available(), "a GPU is here: --device gpu is valid");
+        assertOneLineError(run("baseline", "--method", "pop", "--device", "gpu"), "--device gpu: no usable GPU: ");
+    }
 }

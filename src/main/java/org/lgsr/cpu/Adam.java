@@ -1,0 +1,44 @@
+package org.lgsr.cpu;
+
+/**
+ * One Adam step over one flat parameter buffer, TensorFlow's formulation; CPU twin of the
+ * kernel {@code adam} in {@code cuda/adam.cu}, equal to it bit for bit (each product and sum
+ * rounded on its own, IEEE square root and division: Java's float arithmetic).
+ *
+ * <pre>
+ *   lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)          (learningRate, once per step)
+ *   m = b1 m + (1 - b1) g
+ *   v = b2 v + (1 - b2) g^2
+ *   p = p - lr_t m / (sqrt(v) + eps)                 (eps = 1e-8 by default)
+ * </pre>
+ */
+public final class Adam {
+    public static final float DEFAULT_BETA1 = 0.9f;
+    public static final float DEFAULT_BETA2 = 0.999f;
+    public static final float DEFAULT_EPSILON = 1e-8f;
+
+    private Adam() {
+    }
+
+    /** lr_t for step {@code t} (1-based), computed in double and rounded once to float. */
+    public static float learningRate(float lr, float beta1, float beta2, long t) {
+        if (t < 1) throw new IllegalArgumentException("Adam step t must be >= 1, got " + t);
+        return (float) (lr * Math.sqrt(1.0 - Math.pow(beta2, t)) / (1.0 - Math.pow(beta1, t)));
+    }
+
+    /** Updates p, m, v in place from g over elements [0, n). */
+    public static void adam(float[] p, float[] g, float[] m, float[] v, int n, float lrT, float beta1, float beta2, float eps) {
+        if (p.length < n || g.length < n || m.length < n || v.length < n) {
+            throw new IllegalArgumentException("Adam: every buffer needs " + n + " elements");
+        }
+        final float omb1 = 1.0f - beta1, omb2 = 1.0f - beta2;
+        for (int i = 0; i < n; i++) {
+            float gi = g[i];
+            float mi = beta1 * m[i] + omb1 * gi;
+            float vi = beta2 * v[i] + omb2 * (gi * gi);
+            p[i] = p[i] - lrT * mi / ((float) Math.sqrt(vi) + eps);
+            m[i] = mi;
+            v[i] = vi;
+        }
+    }
+}

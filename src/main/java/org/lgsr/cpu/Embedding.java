@@ -1,0 +1,95 @@
+package org.lgsr.cpu;
+
+import java.util.Arrays;
+
+/**
+ * Embedding rows by index and the scatter-add of row gradients; CPU twins of the kernels in
+ * {@code cuda/embedding.cu}. Shapes: table and gradTable (V, D) row-major, idx (R), out and
+ * gradOut (R, D).
+ */
+public final class Embedding {
+    private Embedding() {
+    }
+
+    /** out[r, :] = table[idx[r], :] (twin of embedding_gather). */
+    public static void embeddingGather(float[] out, float[] table, int[] idx, int d) {
+        int v = rows(table.length, d, "table");
+        for (int r = 0; r < idx.length; r++) {
+            checkIndex(idx[r], v, r);
+            System.arraycopy(table, idx[r] * d, out, r * d, d);
+        }
+    }
+
+    /**
+     * gradTable[idx[r], :] += gradOut[r, :] in row order (twin of embedding_scatter_add_atomic,
+     * whose atomics add the same terms in an unspecified order: equal up to rounding).
+     */
+    public static void embeddingScatterAddAtomic(float[] gradTable, float[] gradOut, int[] idx, int d) {
+        int v = rows(gradTable.length, d, "gradTable");
+        for (int r = 0; r < idx.length; r++) {
+            checkIndex(idx[r], v, r);
+            int dst = idx[r] * d, src = r * d;
+            for (int c = 0; c < d; c++) gradTable[dst + c] += gradOut[src + c];
+        }
+    }
+
+    /** The rows stably sorted by index, and where each run of equal indices starts (plus R at the end). */
+    public record Segments(int[] rowOrder, int[] segStart) {
+        public int count() {
+            return segStart.length - 1;
+        }
+    }
+
+    /** The inputs of the sorted (deterministic) scatter-add for a batch of indices. */
+    public static Segments sortedSegments(int[] idx) {
+        int n = idx.length;
+        long[] keys = new long[n];
+        for (int r = 0; r < n; r++) {
+            if (idx[r] < 0) throw new IllegalArgumentException("embedding index " + idx[r] + " at row " + r + " is negative");
+            keys[r] = ((long) idx[r] << 32) | r; // sorting (index, row) is a stable sort by index
+        }
+        Arrays.sort(keys);
+        int[] order = new int[n];
+        int[] starts = new int[n + 1];
+        int s = 0;
+        for (int j = 0; j < n; j++) {
+            order[j] = (int) keys[j];
+            if (j == 0 || (keys[j] >>> 32) != (keys[j - 1] >>> 32)) starts[s++] = j;
+        }
+        starts[s] = n;
+        return new Segments(order, Arrays.copyOf(starts, s + 1));
+    }
+
+    /**
+     * The deterministic scatter-add (twin of embedding_scatter_add_sorted, bit for bit): for each
+     * run of equal indices, the run's rows are summed in row order from 0, then the sum is added
+     * to the table row once.
+     */
+    public static void embeddingScatterAddSorted(float[] gradTable, float[] gradOut, int[] idx, Segments seg, int d) {
+        int v = rows(gradTable.length, d, "gradTable");
+        int[] order = seg.rowOrder(), starts = seg.segStart();
+        float[] sum = new float[d];
+        for (int s = 0; s + 1 < starts.length; s++) {
+            int item = idx[order[starts[s]]];
+            checkIndex(item, v, order[starts[s]]);
+            Arrays.fill(sum, 0.0f);
+            for (int j = starts[s]; j < starts[s + 1]; j++) {
+                int src = order[j] * d;
+                for (int c = 0; c < d; c++) sum[c] += gradOut[src + c];
+            }
+            int dst = item * d;
+            for (int c = 0; c < d; c++) gradTable[dst + c] += sum[c];
+        }
+    }
+
+    private static int rows(int length, int d, String what) {
+        if (d <= 0 || length % d != 0) {
+            throw new IllegalArgumentException(what + " length " + length + " is not a multiple of the row width " + d);
+        }
+        return length / d;
+    }
+
+    private static void checkIndex(int i, int v, int row) {
+        if (i < 0 || i >= v) throw new IllegalArgumentException("embedding index " + i + " at row " + row + " is outside [0, " + v + ")");
+    }
+}

@@ -1,0 +1,6 @@
+package org.lgsr.gpu;
+
+/** Where a command computes. */
+public enum Device {
+    CPU, GPU
+}

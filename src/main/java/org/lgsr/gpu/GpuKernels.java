@@ -1,0 +1,63 @@
+package org.lgsr.gpu;
+
+import org.lgsr.cpu.Embedding;
+
+/**
+ * Typed launches of the kernels in {@code cuda/}; each has a CPU twin of the same name in
+ * {@code org.lgsr.cpu}. Grid-stride kernels get at most {@code 16 x SMs} blocks of 256 threads.
+ */
+public final class GpuKernels {
+    static final int THREADS = 256;
+    private final KernelModule module;
+    private final int maxBlocks;
+
+    public GpuKernels(KernelModule module, DeviceInfo device) {
+        this.module = module;
+        this.maxBlocks = Math.max(1, 16 * device.multiprocessors());
+    }
+
+    int blocksFor(long work) {
+        return (int) Math.max(1, Math.min(maxBlocks, (work + THREADS - 1) / THREADS));
+    }
+
+    /** One Adam step over elements [0, n) of p, g, m, v (twin: Adam.adam); lrT from Adam.learningRate. */
+    public void adam(DeviceFloats p, DeviceFloats g, DeviceFloats m, DeviceFloats v, long n, float lrT, float beta1,
+                     float beta2, float eps, CudaStream stream) {
+        for (DeviceFloats b : new DeviceFloats[] {p, g, m, v}) {
+            if (b.length() < n) throw new IllegalArgumentException("adam: a buffer of " + b.length() + " elements for n = " + n);
+        }
+        module.launch("adam", blocksFor((n + 3) / 4), THREADS, 0, stream, p, g, m, v, n, lrT, beta1, beta2, eps);
+    }
+
+    /** out (R, D) = table[idx] (twin: Embedding.embeddingGather). Indices are trusted: check them on the host. */
+    public void embeddingGather(DeviceFloats out, DeviceFloats table, DeviceInts idx, int rows, int d, CudaStream stream) {
+        module.launch("embedding_gather", blocksFor((long) rows * d), THREADS, 0, stream, out, table, idx, rows, d);
+    }
+
+    /** gradTable[idx[r]] += gradOut[r] with atomics (twin: Embedding.embeddingScatterAddAtomic). */
+    public void embeddingScatterAddAtomic(DeviceFloats gradTable, DeviceFloats gradOut, DeviceInts idx, int rows, int d,
+                                          CudaStream stream) {
+        module.launch("embedding_scatter_add_atomic", blocksFor((long) rows * d), THREADS, 0, stream, gradTable, gradOut, idx, rows, d);
+    }
+
+    /**
+     * The deterministic scatter-add (twin: Embedding.embeddingScatterAddSorted): rowOrder and
+     * segStart as made by {@link Embedding#sortedSegments}, {@code segments} runs; one warp per run.
+     */
+    public void embeddingScatterAddSorted(DeviceFloats gradTable, DeviceFloats gradOut, DeviceInts idx, DeviceInts rowOrder,
+                                          DeviceInts segStart, int segments, int d, CudaStream stream) {
+        long threads = (long) segments * 32;
+        module.launch("embedding_scatter_add_sorted", blocksFor(threads), THREADS, 0, stream, gradTable, gradOut, idx,
+                rowOrder, segStart, segments, d);
+    }
+
+    /** out[j] = word (offset + j) of Philox stream (seed, stream) (twin: Philox.philoxBits). */
+    public void philoxBits(DeviceInts out, long n, long seed, long streamId, long offset, CudaStream stream) {
+        module.launch("philox_bits", blocksFor(n / 4 + 2), THREADS, 0, stream, out, n, seed, streamId, offset);
+    }
+
+    /** out[j] = uniform [0, 1) from word (offset + j) (twin: Philox.philoxUniform). */
+    public void philoxUniform(DeviceFloats out, long n, long seed, long streamId, long offset, CudaStream stream) {
+        module.launch("philox_uniform", blocksFor(n / 4 + 2), THREADS, 0, stream, out, n, seed, streamId, offset);
+    }
+}

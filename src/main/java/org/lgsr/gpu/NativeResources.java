@@ -1,0 +1,48 @@
+package org.lgsr.gpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The native pieces packed in the jar under {@code native/linux-x86_64/} by the build
+ * (CMakeLists.txt): the kernels' fatbin and the JNI library.
+ */
+final class NativeResources {
+    static final String FOLDER = "/native/linux-x86_64/";
+    static final String FATBIN = FOLDER + "lgsr_kernels.fatbin";
+    static final String JNI_LIBRARY = FOLDER + "liblgsr_native.so";
+
+    private NativeResources() {
+    }
+
+    static boolean present(String resource) {
+        return NativeResources.class.getResource(resource) != null;
+    }
+
+    /** The resource's bytes; null when the jar has none. */
+    static byte[] read(String resource) {
+        try (InputStream in = NativeResources.class.getResourceAsStream(resource)) {
+            return in == null ? null : in.readAllBytes();
+        } catch (IOException e) {
+            throw new CudaException("reading " + resource + " from the jar failed: " + e.getMessage());
+        }
+    }
+
+    /** Copies the resource to a new temporary file (deleted at exit) and returns it; null when absent. */
+    static Path extract(String resource) {
+        byte[] bytes = read(resource);
+        if (bytes == null) return null;
+        try {
+            String name = resource.substring(resource.lastIndexOf('/') + 1);
+            int dot = name.indexOf('.');
+            Path f = Files.createTempFile(name.substring(0, dot) + "-", name.substring(dot));
+            f.toFile().deleteOnExit();
+            Files.write(f, bytes);
+            return f;
+        } catch (IOException e) {
+            throw new CudaException("extracting " + resource + " to a temporary file failed: " + e.getMessage());
+        }
+    }
+}

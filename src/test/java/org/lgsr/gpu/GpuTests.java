@@ -1,0 +1,52 @@
+package org.lgsr.gpu;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+
+/** Shared by the tests tagged "gpu": skip with the probe's one line where there is no GPU. */
+final class GpuTests {
+    private GpuTests() {
+    }
+
+    private static boolean told;
+
+    static synchronized void assumeGpu() {
+        GpuProbe p = GpuProbe.get();
+        if (!p.available() && !told) {
+            told = true;
+            System.err.println("tests tagged gpu are SKIPPED: no GPU: " + p.summary());
+        }
+        assumeTrue(p.available(), "no GPU: " + p.summary());
+    }
+
+    static float[] gaussian(Random rnd, int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian() * scale;
+        return a;
+    }
+
+    /** ||a - ref|| / ||ref|| in float64. */
+    static double relativeError(float[] a, double[] ref) {
+        double num = 0, den = 0;
+        for (int i = 0; i < ref.length; i++) {
+            if (Float.isNaN(a[i])) return Double.POSITIVE_INFINITY;
+            num += (a[i] - ref[i]) * (a[i] - ref[i]);
+            den += ref[i] * ref[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    /** The largest distance in units in the last place between a and b (NaN anywhere: MAX_VALUE). */
+    static int maxUlps(float[] a, float[] b) {
+        int worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (Float.isNaN(a[i]) || Float.isNaN(b[i])) return Integer.MAX_VALUE;
+            int x = Float.floatToIntBits(a[i]), y = Float.floatToIntBits(b[i]);
+            if (x < 0) x = Integer.MIN_VALUE - x;
+            if (y < 0) y = Integer.MIN_VALUE - y;
+            worst = Math.max(worst, (int) Math.min(Integer.MAX_VALUE, Math.abs((long) x - y)));
+        }
+        return worst;
+    }
+}
