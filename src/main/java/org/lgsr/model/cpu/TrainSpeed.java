@@ -10,7 +10,8 @@ import org.lgsr.model.ModelConfig;
 /**
  * Speed harness (not the CLI): trains LGSR-C on a dataset folder for a number of steps (0 = one
  * full epoch), prints samples/second and the per-phase times, and optionally evaluates P@20 and
- * MRR@20 on test.txt. Usage: {@code TrainSpeed <dataDir> <steps> <threads> [eval]}.
+ * MRR@20 on test.txt. Usage: {@code TrainSpeed <dataDir> <steps> <threads> [eval] [constant]}
+ * (constant: learning rate 1e-3 throughout instead of the reference staircase).
  */
 public final class TrainSpeed {
     private TrainSpeed() {
@@ -20,7 +21,8 @@ public final class TrainSpeed {
         Path dir = Path.of(args[0]);
         int steps = Integer.parseInt(args[1]);
         int threads = Integer.parseInt(args[2]);
-        boolean eval = args.length > 3 && args[3].equals("eval");
+        boolean eval = java.util.Arrays.asList(args).contains("eval");
+        boolean constant = java.util.Arrays.asList(args).contains("constant");
         Samples train = Samples.fromSessions(PickleIO.readSessions(dir.resolve("all_train_seq.txt")));
         Samples test = PickleIO.readSamples(dir.resolve("test.txt"));
         int n = Math.max(train.inputs().maxItem(), test.inputs().maxItem());
@@ -28,8 +30,8 @@ public final class TrainSpeed {
         for (int t : test.targets()) n = Math.max(n, t);
         n += 1;
         ModelConfig cfg = ModelConfig.defaults(n);
-        System.out.printf("train %d samples, test %d, numItems %d, threads %d, cores %d%n", train.size(), test.size(), n, threads, Runtime.getRuntime().availableProcessors());
-        RecTrainer.Config tc = new RecTrainer.Config(512, 1, threads, true, 1e-3);
+        System.out.printf("train %d samples, test %d, numItems %d, threads %d, lr %s, cores %d%n", train.size(), test.size(), n, threads, constant ? "constant 1e-3" : "staircase 1e-3", Runtime.getRuntime().availableProcessors());
+        RecTrainer.Config tc = new RecTrainer.Config(512, 1, threads, !constant, 1e-3);
         try (RecTrainer t = new RecTrainer(cfg, tc, train.size())) {
             if (steps > 0) {
                 // a short warm-up so the timed steps run JIT-compiled code
