@@ -21,7 +21,7 @@ public final class Adam {
     }
 
     /** lr_t for step {@code t} (1-based), computed in double and rounded once to float. */
-    public static float learningRate(float lr, float beta1, float beta2, long t) {
+    public static float learningRate(double lr, float beta1, float beta2, long t) {
         if (t < 1) throw new IllegalArgumentException("Adam step t must be >= 1, got " + t);
         return (float) (lr * Math.sqrt(1.0 - Math.pow(beta2, t)) / (1.0 - Math.pow(beta1, t)));
     }
@@ -31,14 +31,24 @@ public final class Adam {
         if (p.length < n || g.length < n || m.length < n || v.length < n) {
             throw new IllegalArgumentException("Adam: every buffer needs " + n + " elements");
         }
+        adam(p, 0, g, 0, m, v, 0, n, lrT, beta1, beta2, eps);
+    }
+
+    /**
+     * The same update on {@code p[pOff .. pOff+n)} with its gradient at {@code gOff} and its
+     * moments at {@code mOff}: the one Adam arithmetic of the project (the recommendation
+     * module's flat buffer, the global encoder's tables and the GPU kernel's twin all use it).
+     */
+    public static void adam(float[] p, int pOff, float[] g, int gOff, float[] m, float[] v, int mOff, int n,
+                            float lrT, float beta1, float beta2, float eps) {
         final float omb1 = 1.0f - beta1, omb2 = 1.0f - beta2;
         for (int i = 0; i < n; i++) {
-            float gi = g[i];
-            float mi = beta1 * m[i] + omb1 * gi;
-            float vi = beta2 * v[i] + omb2 * (gi * gi);
-            p[i] = p[i] - lrT * mi / ((float) Math.sqrt(vi) + eps);
-            m[i] = mi;
-            v[i] = vi;
+            float gi = g[gOff + i];
+            float mi = beta1 * m[mOff + i] + omb1 * gi;
+            float vi = beta2 * v[mOff + i] + omb2 * (gi * gi);
+            p[pOff + i] = p[pOff + i] - lrT * mi / ((float) Math.sqrt(vi) + eps);
+            m[mOff + i] = mi;
+            v[mOff + i] = vi;
         }
     }
 }

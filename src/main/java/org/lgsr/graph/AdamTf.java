@@ -25,24 +25,14 @@ public final class AdamTf {
     private AdamTf() {
     }
 
-    public static float lrT(double lr, double beta1, double beta2, long t) {
-        if (t < 1) throw new IllegalArgumentException("Adam step must be >= 1, got " + t);
-        return (float) (lr * Math.sqrt(1.0 - Math.pow(beta2, t)) / (1.0 - Math.pow(beta1, t)));
+    public static float lrT(double lr, float beta1, float beta2, long t) {
+        return org.lgsr.cpu.Adam.learningRate(lr, beta1, beta2, t);
     }
 
     /** One step on {@code p[pOff .. pOff+len)} with gradient at {@code gOff} and moments at {@code mOff}. */
     public static void dense(float[] p, int pOff, float[] g, int gOff, float[] m, float[] v, int mOff, int len,
                              float lrT, float beta1, float beta2, float eps) {
-        float c1 = 1f - beta1;
-        float c2 = 1f - beta2;
-        for (int j = 0; j < len; j++) {
-            float gj = g[gOff + j];
-            float mj = beta1 * m[mOff + j] + c1 * gj;
-            float vj = beta2 * v[mOff + j] + c2 * gj * gj;
-            m[mOff + j] = mj;
-            v[mOff + j] = vj;
-            p[pOff + j] -= lrT * mj / ((float) Math.sqrt(vj) + eps);
-        }
+        org.lgsr.cpu.Adam.adam(p, pOff, g, gOff, m, v, mOff, len, lrT, beta1, beta2, eps);
     }
 
     /**

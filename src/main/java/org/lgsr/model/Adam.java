@@ -27,9 +27,9 @@ public final class Adam {
         return new Adam(0.9f, 0.999f, 1e-8f);
     }
 
-    /** lr_t of update number t (1-based). */
+    /** lr_t of update number t (1-based), rounded to float as the update uses it. */
     public double correctedRate(double lr, long t) {
-        return lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+        return org.lgsr.cpu.Adam.learningRate(lr, beta1, beta2, t);
     }
 
     /** One update of p.w from p.g with learning rate lr; increments p.step. */
@@ -40,17 +40,7 @@ public final class Adam {
 
     /** The update of entries [from, to) as update number p.step + 1; does not change p.step (split over threads, then increment once). */
     public void update(Parameters p, double lr, int from, int to) {
-        long t = p.step + 1;
-        float lrt = (float) correctedRate(lr, t);
-        float b1 = beta1, b2 = beta2, c1 = 1 - beta1, c2 = 1 - beta2, e = eps;
-        float[] w = p.w, g = p.g, m = p.m, v = p.v;
-        for (int i = from; i < to; i++) {
-            float gi = g[i];
-            float mi = b1 * m[i] + c1 * gi;
-            float vi = b2 * v[i] + c2 * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            w[i] -= lrt * mi / ((float) Math.sqrt(vi) + e);
-        }
+        float lrt = org.lgsr.cpu.Adam.learningRate(lr, beta1, beta2, p.step + 1);
+        org.lgsr.cpu.Adam.adam(p.w, from, p.g, from, p.m, p.v, from, to - from, lrt, beta1, beta2, eps);
     }
 }

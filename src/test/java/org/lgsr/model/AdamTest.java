@@ -24,8 +24,8 @@ class AdamTest {
         p.w[0] = 0.002f;
         p.w[1] = -0.0003f;
         Adam adam = Adam.tf();
-        assertEquals(3.1622565496269904e-4, adam.correctedRate(1e-3, 1), 1e-18);
-        assertEquals(2.353151581249253e-4, adam.correctedRate(1e-3, 2), 1e-18);
+        assertEquals((float) 3.1622565496269904e-4, adam.correctedRate(1e-3, 1), 0); // rounded to float once
+        assertEquals((float) 2.353151581249253e-4, adam.correctedRate(1e-3, 2), 0);
         p.g[0] = 0.5f;
         p.g[1] = 0f;
         adam.update(p, 1e-3);
