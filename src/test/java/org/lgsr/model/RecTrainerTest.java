@@ -35,7 +35,7 @@ class RecTrainerTest {
         ModelConfig cfg = new ModelConfig(n, 16, 5, 0.1f, 1e-6f, Variant.LGSR_C, true);
         Samples train = cyclic(2000, n, 1);
         Samples test = cyclic(300, n, 2);
-        RecTrainer.Config tc = new RecTrainer.Config(64, 7, 2, false, 1e-2);
+        RecTrainer.Config tc = new RecTrainer.Config(64, 7, 2, org.lgsr.model.LearningRate.constant(1e-2));
         float[] w1;
         double last = 0, firstLoss = 0;
         Metrics m;

@@ -15,10 +15,10 @@ import org.lgsr.model.Parameters;
  * use {@link DropoutMasks#stepSeed}(seed, s), the initialization uses {@code seed}.
  */
 public final class RecTrainer implements AutoCloseable {
-    /** Training settings; {@code lr} is the base rate of {@code schedule}. */
-    public record Config(int batchSize, long seed, int threads, boolean staircase, double lr) {
-        public static Config defaults() {
-            return new Config(512, 1, Runtime.getRuntime().availableProcessors(), true, 1e-3);
+    /** Training settings. */
+    public record Config(int batchSize, long seed, int threads, LearningRate schedule) {
+        public static Config defaults(int nTrain) {
+            return new Config(512, 1, Runtime.getRuntime().availableProcessors(), LearningRate.staircase(1e-3, nTrain));
         }
     }
 
@@ -55,7 +55,7 @@ public final class RecTrainer implements AutoCloseable {
         this.cfg = cfg;
         this.params = Parameters.init(model, cfg.seed());
         this.engine = new CpuModel(model, cfg.batchSize(), cfg.threads());
-        this.schedule = cfg.staircase() ? LearningRate.staircase(cfg.lr(), nTrain) : LearningRate.constant(cfg.lr());
+        this.schedule = cfg.schedule();
         this.batch = new Batch(cfg.batchSize(), model.maxLen());
         this.masks = model.dropout() > 0 ? DropoutMasks.allocate(cfg.batchSize(), model.maxLen(), model.dim(), model.variant().catDim(model.dim()), model.dropout()) : null;
         this.par = new Parallel(cfg.threads());
@@ -69,8 +69,22 @@ public final class RecTrainer implements AutoCloseable {
         return engine;
     }
 
+    /** Told after every training step: the number of samples done in this epoch and the batch loss. */
+    @FunctionalInterface
+    public interface StepListener {
+        void stepDone(int samplesDone, double loss);
+    }
+
     /** One epoch over all samples (or the first {@code maxSteps} batches of it when maxSteps > 0). */
     public EpochStats trainEpoch(Samples train, int maxSteps) {
+        return trainEpoch(train, maxSteps, null, null);
+    }
+
+    /**
+     * One epoch, reporting each step to {@code listener} (may be null) and ending early, after
+     * the current step, once {@code stop} (may be null) answers true.
+     */
+    public EpochStats trainEpoch(Samples train, int maxSteps, StepListener listener, java.util.function.BooleanSupplier stop) {
         int N = train.size();
         int[] order = new int[N];
         for (int i = 0; i < N; i++) order[i] = i;
@@ -94,7 +108,8 @@ public final class RecTrainer implements AutoCloseable {
             long t0 = System.nanoTime();
             if (masks != null) masks.regenerate(DropoutMasks.stepSeed(cfg.seed(), params.step), B, model.maxLen(), model.dim(), model.variant().catDim(model.dim()));
             engine.times[CpuModel.T_FORWARD] += System.nanoTime() - t0;
-            lossSum += engine.forwardBackward(params, batch, masks);
+            double loss = engine.forwardBackward(params, batch, masks);
+            lossSum += loss;
             long a0 = System.nanoTime();
             double lr = schedule.at(params.step);
             int per = 1 << 16;
@@ -103,6 +118,8 @@ public final class RecTrainer implements AutoCloseable {
             adamNs += System.nanoTime() - a0;
             steps++;
             seen += B;
+            if (listener != null) listener.stepDone(seen, loss);
+            if (stop != null && stop.getAsBoolean()) break;
         }
         double secs = (System.nanoTime() - start) * 1e-9;
         double[] phases = new double[EpochStats.PHASES.length];

@@ -31,7 +31,7 @@ public final class TrainSpeed {
         n += 1;
         ModelConfig cfg = ModelConfig.defaults(n);
         System.out.printf("train %d samples, test %d, numItems %d, threads %d, lr %s, cores %d%n", train.size(), test.size(), n, threads, constant ? "constant 1e-3" : "staircase 1e-3", Runtime.getRuntime().availableProcessors());
-        RecTrainer.Config tc = new RecTrainer.Config(512, 1, threads, !constant, 1e-3);
+        RecTrainer.Config tc = new RecTrainer.Config(512, 1, threads, constant ? org.lgsr.model.LearningRate.constant(1e-3) : org.lgsr.model.LearningRate.staircase(1e-3, train.size()));
         try (RecTrainer t = new RecTrainer(cfg, tc, train.size())) {
             if (steps > 0) {
                 // a short warm-up so the timed steps run JIT-compiled code
