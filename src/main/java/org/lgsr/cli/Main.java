@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "lgsr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "LGSR session-based recommendation: datasets, baselines, training and evaluation.",
-        subcommands = {DatasetsCommand.class, PreprocessCommand.class, SynthCommand.class, BaselineCommand.class,
+        subcommands = {TrainCommand.class, DatasetsCommand.class, PreprocessCommand.class, SynthCommand.class, BaselineCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
@@ -57,6 +57,11 @@ public final class Main implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             PrintWriter err = c.getErr();
+            if (ex instanceof UnsupportedOperationException) {
+                err.println("lgsr: not implemented: " + oneLine(ex.getMessage()));
+                err.flush();
+                return 3;
+            }
             if (ex instanceof DataException || ex instanceof IllegalArgumentException) {
                 err.println("lgsr: error: " + oneLine(ex.getMessage()));
                 err.flush();

@@ -1,0 +1,126 @@
+package org.lgsr.cli;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.lgsr.data.SessionDataset;
+import org.lgsr.gpu.Device;
+import org.lgsr.train.TrainConfig;
+import org.lgsr.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train LGSR and evaluate it on the test samples after every epoch.",
+                "Prints one line per epoch, the best P@K and MRR@K with their epochs, and writes a JSON run report",
+                "(configuration, dataset checksums, git commit, machine, per-epoch metrics and timings).",
+                "Ctrl-C stops after the current step and writes the report so far."})
+final class TrainCommand implements Runnable {
+    @Option(names = "--dataset", defaultValue = "synth", paramLabel = "NAME",
+            description = "synth (default), yoochoose64, yoochoose4, diginetica, or a dataset folder.")
+    String dataset;
+
+    @Option(names = "--variant", defaultValue = "lgsr-c", paramLabel = "V",
+            description = "lgsr-c (the recommendation module alone; default), lgsr-a (s_f from f_t only), lgsr (joint, with the global encoder).")
+    String variant;
+
+    @Option(names = "--epochs", defaultValue = "30", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "512", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "0.001", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--lr-schedule", defaultValue = "every:3", paramLabel = "S",
+            description = "constant, reference (MODEL.md: x0.1 every 0.1 epoch), or every:E (x0.1 every E epochs; default: ${DEFAULT-VALUE}).")
+    String lrSchedule;
+
+    @Option(names = "--dropout", defaultValue = "0.3", description = "Dropout rate of every dropout site (default: ${DEFAULT-VALUE}).")
+    float dropout;
+
+    @Option(names = "--l2", defaultValue = "1e-6", description = "lambda2 of the L2 term (default: ${DEFAULT-VALUE}).")
+    float l2;
+
+    @Option(names = "--dim", defaultValue = "100", description = "Embedding size d (default: ${DEFAULT-VALUE}).")
+    int dim;
+
+    @Option(names = "--max-len", defaultValue = "19", description = "Items of a session's prefix the model reads (default: ${DEFAULT-VALUE}).")
+    int maxLen;
+
+    @Option(names = "--sigmoid", description = "Aggregation attention with the paper's sigmoid (default: the code's hard sigmoid).")
+    boolean sigmoid;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--max-steps", defaultValue = "0", description = "Stop each epoch after N steps (0: whole epochs; for quick runs).")
+    int maxSteps;
+
+    @Option(names = "--eval-every", defaultValue = "1", description = "Evaluate after every N epochs and after the last (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--validation", description = "Hold out the last 10% of training sessions for model selection.")
+    boolean validation;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Run report (default: runs/DATASET-VARIANT-TIME.json).")
+    Path report;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    EvalOptions eval;
+
+    @Mixin
+    DeviceOptions device;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        TrainConfig cfg = new TrainConfig(dataset, variant, epochs, batch, lr, lrSchedule, dropout, l2, dim, maxLen, sigmoid, seed,
+                eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation);
+        org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
+        Device d = device.resolve();
+        if (d == Device.GPU) {
+            System.err.println("device: the GPU training engine is not built yet; training on the CPU engine");
+        }
+        SessionDataset ds = data.load(dataset);
+        Path reportFile = report != null ? report : Paths.get("runs", ds.name().replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + variant + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            System.err.println("\nlgsr: interrupted; finishing the current step and writing the report ...");
+            try {
+                finished.await(120, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "lgsr-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            new Trainer(ds, cfg, System.out, reportFile).run("lgsr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+                    "cpu", stop::get);
+        } finally {
+            finished.countDown();
+            if (!stop.get()) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // already shutting down
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package org.lgsr.train;
+
+import org.lgsr.model.ModelConfig;
+import org.lgsr.model.Variant;
+
+/**
+ * Everything a training run is configured with; recorded whole in the run report.
+ *
+ * @param variant       {@code lgsr-c} or {@code lgsr-a} (the recommendation module alone), or
+ *                      {@code lgsr} (joint training with the global encoder)
+ * @param lrSchedule    a name understood by {@link org.lgsr.model.LearningRate#byName}
+ * @param maxSteps      stop each epoch after this many steps (0: the whole epoch); for quick runs
+ * @param evalEvery     evaluate after every this many epochs (and after the last)
+ * @param validation    hold out the last 10% of training sessions and select on them
+ */
+public record TrainConfig(String dataset, String variant, int epochs, int batchSize, double lr, String lrSchedule,
+                          float dropout, float lambda2, int dim, int maxLen, boolean sigmoid, long seed, int threads,
+                          int[] ks, int maxSteps, int evalEvery, boolean validation) {
+
+    public TrainConfig {
+        if (epochs < 1) throw new IllegalArgumentException("--epochs: must be >= 1, got " + epochs);
+        if (batchSize < 1) throw new IllegalArgumentException("--batch: must be >= 1, got " + batchSize);
+        if (!(lr > 0)) throw new IllegalArgumentException("--lr: must be > 0, got " + lr);
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout: must be in [0, 1), got " + dropout);
+        if (!(lambda2 >= 0)) throw new IllegalArgumentException("--l2: must be >= 0, got " + lambda2);
+        if (dim < 1) throw new IllegalArgumentException("--dim: must be >= 1, got " + dim);
+        if (maxLen < 1) throw new IllegalArgumentException("--max-len: must be >= 1, got " + maxLen);
+        if (threads < 1) throw new IllegalArgumentException("--threads: must be >= 1, got " + threads);
+        if (maxSteps < 0) throw new IllegalArgumentException("--max-steps: must be >= 0, got " + maxSteps);
+        if (evalEvery < 1) throw new IllegalArgumentException("--eval-every: must be >= 1, got " + evalEvery);
+        if (ks.length == 0) throw new IllegalArgumentException("--k: at least one cut-off is needed");
+        for (int k : ks) {
+            if (k < 1) throw new IllegalArgumentException("--k: cut-offs must be >= 1, got " + k);
+        }
+        ks = ks.clone();
+        modelVariant(variant); // validates the name
+    }
+
+    /** The module variant behind a run variant name. */
+    public static Variant modelVariant(String name) {
+        return switch (name) {
+            case "lgsr-c", "lgsr" -> Variant.LGSR_C;
+            case "lgsr-a" -> Variant.LGSR_A;
+            default -> throw new IllegalArgumentException("--variant: unknown variant '" + name + "'; known: lgsr, lgsr-c, lgsr-a");
+        };
+    }
+
+    public boolean joint() {
+        return variant.equals("lgsr");
+    }
+
+    public ModelConfig model(int numItems) {
+        return new ModelConfig(numItems, dim, maxLen, dropout, lambda2, modelVariant(variant), !sigmoid);
+    }
+}

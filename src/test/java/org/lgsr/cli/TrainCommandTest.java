@@ -1,0 +1,73 @@
+package org.lgsr.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainCommandTest {
+    @TempDir
+    Path dir;
+
+    private CliTest.Run train(Path report, String... extra) {
+        String[] base = {"train", "--dataset", "synth", "--epochs", "2", "--max-steps", "4", "--dim", "16", "--batch", "64",
+                "--device", "cpu", "--threads", "1", "--report", report.toString()};
+        String[] args = new String[base.length + extra.length];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(extra, 0, args, base.length, extra.length);
+        return CliTest.run(args);
+    }
+
+    @Test
+    void trainsEvaluatesAndWritesAReport() throws Exception {
+        Path report = dir.resolve("run.json");
+        CliTest.Run r = train(report);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("epoch 1/2  loss"), r.out());
+        assertTrue(r.out().contains("P@20"), r.out());
+        assertTrue(r.out().contains("best:"), r.out());
+        JsonObject j = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        assertEquals("completed", j.get("status").getAsString());
+        assertEquals(2, j.getAsJsonArray("epochs").size());
+        assertEquals(16, j.getAsJsonObject("config").get("dim").getAsInt());
+        assertTrue(j.has("gitCommit") && j.has("machine") && j.has("dataset"));
+        JsonObject e1 = j.getAsJsonArray("epochs").get(0).getAsJsonObject();
+        assertEquals(4, e1.get("steps").getAsInt());
+        assertTrue(e1.getAsJsonObject("test").has("MRR@20"));
+        assertTrue(e1.getAsJsonObject("phaseSeconds").has("scoresBackward"));
+    }
+
+    @Test
+    void sameSeedOneThreadGivesTheSameLossesToTheLastBit() throws Exception {
+        Path a = dir.resolve("a.json");
+        Path b = dir.resolve("b.json");
+        assertEquals(0, train(a).code());
+        assertEquals(0, train(b).code());
+        for (int e = 0; e < 2; e++) {
+            double la = JsonParser.parseString(Files.readString(a)).getAsJsonObject().getAsJsonArray("epochs").get(e).getAsJsonObject().get("trainLoss").getAsDouble();
+            double lb = JsonParser.parseString(Files.readString(b)).getAsJsonObject().getAsJsonArray("epochs").get(e).getAsJsonObject().get("trainLoss").getAsDouble();
+            assertEquals(Double.doubleToLongBits(la), Double.doubleToLongBits(lb));
+        }
+        Path c = dir.resolve("c.json");
+        assertEquals(0, train(c, "--seed", "2").code());
+        double l1 = JsonParser.parseString(Files.readString(a)).getAsJsonObject().getAsJsonArray("epochs").get(0).getAsJsonObject().get("trainLoss").getAsDouble();
+        double l2 = JsonParser.parseString(Files.readString(c)).getAsJsonObject().getAsJsonArray("epochs").get(0).getAsJsonObject().get("trainLoss").getAsDouble();
+        assertTrue(l1 != l2, "another seed, other losses");
+    }
+
+    @Test
+    void badTrainingFlagsAreOneLine() {
+        Path report = dir.resolve("x.json");
+        CliTest.assertOneLineError(CliTest.run("train", "--epochs", "0", "--report", report.toString()), "--epochs");
+        CliTest.assertOneLineError(CliTest.run("train", "--variant", "gru4rec"), "--variant");
+        CliTest.assertOneLineError(CliTest.run("train", "--lr-schedule", "every:-1"), "--lr-schedule");
+        CliTest.assertOneLineError(CliTest.run("train", "--dropout", "1.5"), "--dropout");
+        CliTest.assertOneLineError(CliTest.run("train", "--device", "tpu"), "--device");
+        assertTrue(!Files.exists(report));
+    }
+}
