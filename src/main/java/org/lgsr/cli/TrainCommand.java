@@ -25,8 +25,8 @@ final class TrainCommand implements Runnable {
             description = "synth (default), yoochoose64, yoochoose4, diginetica, or a dataset folder.")
     String dataset;
 
-    @Option(names = "--variant", defaultValue = "lgsr-c", paramLabel = "V",
-            description = "lgsr-c (the recommendation module alone; default), lgsr-a (s_f from f_t only), lgsr (joint, with the global encoder).")
+    @Option(names = "--variant", defaultValue = "lgsr", paramLabel = "V",
+            description = "lgsr (default: joint training with the global encoder), lgsr-c (the recommendation module alone), lgsr-a (s_f from f_t only).")
     String variant;
 
     @Option(names = "--epochs", defaultValue = "30", description = "Epochs (default: ${DEFAULT-VALUE}).")
@@ -69,6 +69,33 @@ final class TrainCommand implements Runnable {
     @Option(names = "--validation", description = "Hold out the last 10% of training sessions for model selection.")
     boolean validation;
 
+    @Option(names = "--walks-per-node", defaultValue = "13", paramLabel = "T", description = "lgsr: walk rounds, every node starting one walk per round (default: ${DEFAULT-VALUE}).")
+    int walksPerNode;
+
+    @Option(names = "--walk-length", defaultValue = "50", paramLabel = "L", description = "lgsr: nodes per walk at most (default: ${DEFAULT-VALUE}).")
+    int walkLength;
+
+    @Option(names = "--window", defaultValue = "8", paramLabel = "N_w", description = "lgsr: skip-gram contexts before a position; N_w-1 after (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--negatives", defaultValue = "512", paramLabel = "N_s", description = "lgsr: negatives drawn per skip-gram batch (default: ${DEFAULT-VALUE}).")
+    int negatives;
+
+    @Option(names = "--g-passes", defaultValue = "2", paramLabel = "g", description = "lgsr: passes of L_g before each epoch of L_rec (default: ${DEFAULT-VALUE}).")
+    int gPasses;
+
+    @Option(names = "--g-batch", defaultValue = "8192", description = "lgsr: skip-gram pairs per batch (default: ${DEFAULT-VALUE}).")
+    int gBatch;
+
+    @Option(names = "--g-lazy-adam", description = "lgsr: Adam on the touched rows only (default: every row, as TF).")
+    boolean gLazyAdam;
+
+    @Option(names = "--g-max-batches", defaultValue = "0", description = "lgsr: stop each L_g pass after N batches (0: whole passes; for quick runs).")
+    long gMaxBatches;
+
+    @Option(names = "--g-stop-delta", defaultValue = "5e-4", description = "lgsr: L_g stops for good once a pass's mean loss moves by at most this (default: ${DEFAULT-VALUE}).")
+    double gStopDelta;
+
     @Option(names = "--report", paramLabel = "FILE", description = "Run report (default: runs/DATASET-VARIANT-TIME.json).")
     Path report;
 
@@ -87,7 +114,8 @@ final class TrainCommand implements Runnable {
     @Override
     public void run() {
         TrainConfig cfg = new TrainConfig(dataset, variant, epochs, batch, lr, lrSchedule, dropout, l2, dim, maxLen, sigmoid, seed,
-                eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation);
+                eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation,
+                new org.lgsr.train.GlobalSettings(walksPerNode, walkLength, window, negatives, gPasses, gBatch, gLazyAdam, gMaxBatches, gStopDelta));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         Device d = device.resolve();
         if (d == Device.GPU) {

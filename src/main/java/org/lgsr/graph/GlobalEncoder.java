@@ -250,6 +250,12 @@ public final class GlobalEncoder implements AutoCloseable {
      */
     public PassStats trainPass(Sessions walks, int pass, float[] e, int eOff, float[] eGrad, int eGradOff, double lr,
                                EmbeddingStep eStep, long maxBatches) {
+        return trainPass(walks, pass, e, eOff, eGrad, eGradOff, lr, eStep, maxBatches, null);
+    }
+
+    /** As above, also ending after the current batch once {@code stop} (may be null) answers true. */
+    public PassStats trainPass(Sessions walks, int pass, float[] e, int eOff, float[] eGrad, int eGradOff, double lr,
+                               EmbeddingStep eStep, long maxBatches, java.util.function.BooleanSupplier stop) {
         long t0 = System.nanoTime();
         SkipGramPairs pairs = new SkipGramPairs(walks, c.window(), c.seed(), pass);
         double sum = 0;
@@ -260,6 +266,7 @@ public final class GlobalEncoder implements AutoCloseable {
             sum += trainBatch(inputs, labels, n, e, eOff, eGrad, eGradOff, lr, eStep);
             batches++;
             count += n;
+            if (stop != null && stop.getAsBoolean()) break;
         }
         return new PassStats(batches == 0 ? 0 : sum / batches, count, batches, (System.nanoTime() - t0) * 1e-9);
     }

@@ -12,10 +12,11 @@ import org.lgsr.model.Variant;
  * @param maxSteps      stop each epoch after this many steps (0: the whole epoch); for quick runs
  * @param evalEvery     evaluate after every this many epochs (and after the last)
  * @param validation    hold out the last 10% of training sessions and select on them
+ * @param global        the global encoder's settings (used by {@code lgsr} only)
  */
 public record TrainConfig(String dataset, String variant, int epochs, int batchSize, double lr, String lrSchedule,
                           float dropout, float lambda2, int dim, int maxLen, boolean sigmoid, long seed, int threads,
-                          int[] ks, int maxSteps, int evalEvery, boolean validation) {
+                          int[] ks, int maxSteps, int evalEvery, boolean validation, GlobalSettings global) {
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("--epochs: must be >= 1, got " + epochs);
@@ -33,6 +34,7 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
             if (k < 1) throw new IllegalArgumentException("--k: cut-offs must be >= 1, got " + k);
         }
         ks = ks.clone();
+        if (global == null) throw new IllegalArgumentException("global settings missing");
         modelVariant(variant); // validates the name
     }
 

@@ -11,20 +11,30 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.lgsr.data.Samples;
 import org.lgsr.data.SessionDataset;
+import org.lgsr.data.Sessions;
 import org.lgsr.eval.Evaluator;
 import org.lgsr.eval.Metrics;
 import org.lgsr.eval.PaperNumbers;
+import org.lgsr.graph.GlobalEncoder;
 import org.lgsr.model.LearningRate;
 import org.lgsr.model.ModelConfig;
+import org.lgsr.model.ParamLayout;
 import org.lgsr.model.cpu.CpuScorer;
 import org.lgsr.model.cpu.RecTrainer;
 import org.lgsr.report.Json;
 import org.lgsr.report.Provenance;
 
 /**
- * A training run on the CPU engine: epochs of the recommendation module, evaluation on the test
- * samples after each, one line per epoch, the best P@K and MRR@K and their epochs, and a JSON
- * run report rewritten after every epoch (so an interrupted run keeps what it did).
+ * A training run on the CPU engine. Each epoch: for {@code lgsr}, up to {@code g} passes of L_g
+ * over the walk corpus (until the early-stop rule ends them for good), then one pass of L_rec
+ * over the shuffled training samples; then evaluation. One line per epoch (and per L_g pass),
+ * the best P@K and MRR@K with their epochs, and a JSON run report rewritten after every epoch,
+ * so an interrupted run keeps what it did.
+ *
+ * <p>With validation, the last 10% of training sessions are held out: the model (and the item
+ * graph) see only the first 90%, each epoch is also scored on the held-out samples, and the
+ * epoch with the best held-out P@K selects the reported test figures. The test figures of
+ * every epoch and the best of them (how the published numbers were made) are reported too.
  */
 public final class Trainer {
     private final SessionDataset data;
@@ -41,18 +51,37 @@ public final class Trainer {
         this.reportFile = reportFile;
     }
 
-    /** The outcome: best figures per cut-off, and whether the run was stopped early. */
+    /** The outcome: the report as written, and whether the run was stopped early. */
     public record Result(Map<String, Object> report, boolean interrupted) {
     }
 
+    /** Best value of a metric so far and its epoch. */
+    private static final class Best {
+        double value = Double.NEGATIVE_INFINITY;
+        int epoch;
+
+        void offer(double v, int e) {
+            if (v > value) {
+                value = v;
+                epoch = e;
+            }
+        }
+    }
+
     public Result run(String commandLine, String device, BooleanSupplier stop) {
-        if (cfg.joint()) {
-            throw new UnsupportedOperationException("--variant lgsr (joint training with the global encoder) is not implemented yet; use --variant lgsr-c or lgsr-a");
-        }
-        if (cfg.validation()) {
-            throw new UnsupportedOperationException("--validation is not implemented yet");
-        }
+        Sessions trainSessions = data.trainSessions();
         Samples train = data.train();
+        Samples valid = null;
+        if (cfg.validation()) {
+            int cut = trainSessions.size() - trainSessions.size() / 10;
+            if (cut < 1 || cut == trainSessions.size()) {
+                throw new IllegalArgumentException("--validation: too few training sessions to hold out 10% (" + trainSessions.size() + ")");
+            }
+            Sessions held = trainSessions.slice(cut, trainSessions.size());
+            trainSessions = trainSessions.slice(0, cut);
+            train = Samples.fromSessions(trainSessions);
+            valid = Samples.fromSessions(held);
+        }
         Samples test = data.test();
         ModelConfig model = cfg.model(data.numItems());
         LearningRate schedule = LearningRate.byName(cfg.lrSchedule(), cfg.lr(), train.size(), cfg.batchSize());
@@ -61,13 +90,18 @@ public final class Trainer {
         report.put("status", "running");
         report.put("started", Instant.now().toString());
         report.put("config", cfg);
-        report.put("model", Map.of("variant", cfg.variant(), "aggregation", cfg.sigmoid() ? "sigmoid [paper]" : "hard sigmoid [code]",
-                "lossForm", "softmax cross-entropy over all items [code]", "parameters",
-                new org.lgsr.model.ParamLayout(model).total()));
+        Map<String, Object> modelInfo = new LinkedHashMap<>();
+        modelInfo.put("variant", cfg.variant());
+        modelInfo.put("aggregation", cfg.sigmoid() ? "sigmoid [paper]" : "hard sigmoid [code]");
+        modelInfo.put("loss", "softmax cross-entropy over all items [code]");
+        modelInfo.put("parameters", new ParamLayout(model).total());
+        report.put("model", modelInfo);
         Map<String, Object> ds = new LinkedHashMap<>();
         ds.put("name", data.name());
         ds.put("source", data.source());
+        ds.put("trainSessions", trainSessions.size());
         ds.put("trainSamples", train.size());
+        ds.put("validationSamples", valid == null ? 0 : valid.size());
         ds.put("testSamples", test.size());
         ds.put("numItems", data.numItems());
         ds.put("sha256", data.checksums());
@@ -79,15 +113,62 @@ public final class Trainer {
 
         Evaluator evaluator = new Evaluator(cfg.ks(), cfg.threads());
         int[] ks = cfg.ks();
-        double[] bestP = new double[ks.length];
-        double[] bestM = new double[ks.length];
-        int[] bestPEpoch = new int[ks.length];
-        int[] bestMEpoch = new int[ks.length];
+        int selectK = selectionCutoff(ks);
+        Best[] bestP = new Best[ks.length];
+        Best[] bestM = new Best[ks.length];
+        for (int i = 0; i < ks.length; i++) {
+            bestP[i] = new Best();
+            bestM[i] = new Best();
+        }
+        Best bestValid = new Best();
         boolean interrupted = false;
         long runStart = System.nanoTime();
         RecTrainer.Config tc = new RecTrainer.Config(cfg.batchSize(), cfg.seed(), cfg.threads(), schedule);
+        GlobalPhase global = null;
         try (RecTrainer trainer = new RecTrainer(model, tc, train.size())) {
-            for (int e = 1; e <= cfg.epochs(); e++) {
+            if (cfg.joint()) {
+                ParamLayout layout = new ParamLayout(model);
+                global = new GlobalPhase(trainSessions, data.numItems(), cfg.dim(), trainer.parameters().w, layout.E.offset(),
+                        cfg.global(), cfg.seed(), cfg.threads());
+                Map<String, Object> g = new LinkedHashMap<>();
+                g.put("nodes", global.graph.numNodes());
+                g.put("edges", global.graph.numEdges());
+                g.put("walks", global.walks.size());
+                g.put("walkSteps", global.walks.totalItems());
+                g.put("pairsPerPass", global.pairsPerPass);
+                g.put("setupSeconds", global.setupSeconds);
+                report.put("globalGraph", g);
+                out.printf(Locale.ROOT, "item graph: %d nodes, %d edges; %d walks (%d steps), %d skip-gram pairs per pass; %.1f s%n",
+                        global.graph.numNodes(), global.graph.numEdges(), global.walks.size(), global.walks.totalItems(),
+                        global.pairsPerPass, global.setupSeconds);
+            }
+            for (int e = 1; e <= cfg.epochs() && !interrupted; e++) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("epoch", e);
+                if (global != null) {
+                    List<Map<String, Object>> passes = new ArrayList<>();
+                    for (int p = 1; p <= cfg.global().passes() && !global.converged() && !interrupted; p++) {
+                        double lr = schedule.at(trainer.parameters().step);
+                        GlobalEncoder.PassStats ps = global.pass(lr, stop);
+                        interrupted = stop.getAsBoolean();
+                        Map<String, Object> pr = new LinkedHashMap<>();
+                        pr.put("meanLoss", ps.meanLoss());
+                        pr.put("pairs", ps.pairs());
+                        pr.put("batches", ps.batches());
+                        pr.put("seconds", ps.seconds());
+                        pr.put("pairsPerSecond", ps.pairsPerSecond());
+                        pr.put("learningRate", lr);
+                        passes.add(pr);
+                        out.printf(Locale.ROOT, "epoch %d/%d  L_g pass %d/%d  loss %.4f  %.1f s  %.0f pairs/s%s%n", e, cfg.epochs(), p,
+                                cfg.global().passes(), ps.meanLoss(), ps.seconds(), ps.pairsPerSecond(),
+                                global.converged() ? "  (converged: L_g stops here)" : "");
+                    }
+                    row.put("globalPasses", passes);
+                    if (interrupted) {
+                        epochs.add(row);
+                        break;
+                    }
+                }
                 long stepsPerEpoch = (train.size() + cfg.batchSize() - 1) / cfg.batchSize();
                 long planned = cfg.maxSteps() > 0 ? Math.min((long) cfg.maxSteps() * cfg.batchSize(), train.size()) : train.size();
                 RecTrainer.EpochStats st;
@@ -95,12 +176,10 @@ public final class Trainer {
                     st = trainer.trainEpoch(train, cfg.maxSteps(), bar::update, stop);
                 }
                 interrupted = stop.getAsBoolean();
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("epoch", e);
                 row.put("steps", st.steps());
                 row.put("samples", st.samples());
                 row.put("trainLoss", st.meanLoss());
-                row.put("learningRateAtEnd", schedule.at(trainer.parameters().step - 1));
+                row.put("learningRateAtEnd", schedule.at(Math.max(0, trainer.parameters().step - 1)));
                 row.put("trainSeconds", st.seconds());
                 row.put("samplesPerSecond", st.samplesPerSecond());
                 Map<String, Double> phases = new LinkedHashMap<>();
@@ -113,76 +192,113 @@ public final class Trainer {
                 if (evaluate) {
                     long t0 = System.nanoTime();
                     Metrics m;
+                    Metrics mv = null;
                     try (CpuScorer scorer = trainer.scorer()) {
+                        if (valid != null) mv = evaluator.evaluate(scorer, valid);
                         m = evaluator.evaluate(scorer, test);
                     }
                     evalSecs = (System.nanoTime() - t0) / 1e9;
-                    Map<String, Double> metrics = new LinkedHashMap<>();
+                    row.put("test", asMap(m, ks));
                     for (int i = 0; i < ks.length; i++) {
-                        double p = m.precision(ks[i]);
-                        double r = m.mrr(ks[i]);
-                        metrics.put("P@" + ks[i], p);
-                        metrics.put("MRR@" + ks[i], r);
-                        if (p > bestP[i]) {
-                            bestP[i] = p;
-                            bestPEpoch[i] = e;
-                        }
-                        if (r > bestM[i]) {
-                            bestM[i] = r;
-                            bestMEpoch[i] = e;
-                        }
+                        bestP[i].offer(m.precision(ks[i]), e);
+                        bestM[i].offer(m.mrr(ks[i]), e);
                     }
-                    row.put("test", metrics);
+                    if (mv != null) {
+                        row.put("validation", asMap(mv, ks));
+                        bestValid.offer(mv.precision(selectK), e);
+                        line += String.format(Locale.ROOT, "  valid P@%d %.2f MRR@%d %.2f |", selectK, mv.precision(selectK), selectK, mv.mrr(selectK));
+                    }
                     line += "  " + m.summary();
                 }
                 row.put("evalSeconds", evalSecs);
                 epochs.add(row);
                 line += String.format(Locale.ROOT, "  %.1f s (+%.1f s eval)  %.0f samples/s", st.seconds(), evalSecs, st.samplesPerSecond());
                 out.println(line);
-                putBest(ks, bestP, bestM, bestPEpoch, bestMEpoch);
+                putBest(ks, bestP, bestM, bestValid, selectK);
                 report.put("wallSeconds", (System.nanoTime() - runStart) / 1e9);
-                if (interrupted) break;
-                writeReport();
+                if (!interrupted) writeReport();
             }
         } catch (RuntimeException ex) {
             report.put("status", "failed: " + ex.getMessage());
             report.put("finished", Instant.now().toString());
             writeReport();
             throw ex;
+        } finally {
+            if (global != null) global.close();
         }
         report.put("status", interrupted ? "interrupted" : "completed");
         report.put("finished", Instant.now().toString());
         report.put("wallSeconds", (System.nanoTime() - runStart) / 1e9);
         writeReport();
-        printBest(ks, bestP, bestM, bestPEpoch, bestMEpoch, interrupted);
+        printBest(ks, bestP, bestM, bestValid, selectK, interrupted);
         return new Result(report, interrupted);
     }
 
-    private void putBest(int[] ks, double[] bestP, double[] bestM, int[] bestPEpoch, int[] bestMEpoch) {
-        Map<String, Object> best = new LinkedHashMap<>();
-        for (int i = 0; i < ks.length; i++) {
-            if (bestPEpoch[i] == 0) continue;
-            best.put("P@" + ks[i], Map.of("value", bestP[i], "epoch", bestPEpoch[i]));
-            best.put("MRR@" + ks[i], Map.of("value", bestM[i], "epoch", bestMEpoch[i]));
+    /** The cut-off that validation selects on: 20 when evaluated, else the largest. */
+    private static int selectionCutoff(int[] ks) {
+        int max = ks[0];
+        for (int k : ks) {
+            if (k == 20) return 20;
+            max = Math.max(max, k);
         }
-        report.put("bestTest", best);
+        return max;
     }
 
-    private void printBest(int[] ks, double[] bestP, double[] bestM, int[] bestPEpoch, int[] bestMEpoch, boolean interrupted) {
-        StringBuilder sb = new StringBuilder(interrupted ? "stopped early; best so far:" : "best:");
+    private static Map<String, Double> asMap(Metrics m, int[] ks) {
+        Map<String, Double> r = new LinkedHashMap<>();
+        for (int k : ks) {
+            r.put("P@" + k, m.precision(k));
+            r.put("MRR@" + k, m.mrr(k));
+        }
+        return r;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Double> testAt(int epoch) {
+        for (Map<String, Object> row : epochs) {
+            if (((Integer) row.get("epoch")) == epoch) return (Map<String, Double>) row.get("test");
+        }
+        return Map.of();
+    }
+
+    private void putBest(int[] ks, Best[] bestP, Best[] bestM, Best bestValid, int selectK) {
+        Map<String, Object> best = new LinkedHashMap<>();
+        for (int i = 0; i < ks.length; i++) {
+            if (bestP[i].epoch == 0) continue;
+            best.put("P@" + ks[i], Map.of("value", bestP[i].value, "epoch", bestP[i].epoch));
+            best.put("MRR@" + ks[i], Map.of("value", bestM[i].value, "epoch", bestM[i].epoch));
+        }
+        report.put("bestTest", best);
+        if (bestValid.epoch > 0) {
+            Map<String, Object> sel = new LinkedHashMap<>();
+            sel.put("criterion", "validation P@" + selectK);
+            sel.put("epoch", bestValid.epoch);
+            sel.put("validationValue", bestValid.value);
+            sel.put("test", testAt(bestValid.epoch));
+            report.put("selectedByValidation", sel);
+        }
+    }
+
+    private void printBest(int[] ks, Best[] bestP, Best[] bestM, Best bestValid, int selectK, boolean interrupted) {
+        StringBuilder sb = new StringBuilder(interrupted ? "stopped early; best test so far:" : "best test:");
         boolean any = false;
         for (int i = 0; i < ks.length; i++) {
-            if (bestPEpoch[i] == 0) continue;
+            if (bestP[i].epoch == 0) continue;
             any = true;
-            sb.append(String.format(Locale.ROOT, "  P@%d %.2f (epoch %d)  MRR@%d %.2f (epoch %d)", ks[i], bestP[i], bestPEpoch[i],
-                    ks[i], bestM[i], bestMEpoch[i]));
+            sb.append(String.format(Locale.ROOT, "  P@%d %.2f (epoch %d)  MRR@%d %.2f (epoch %d)", ks[i], bestP[i].value, bestP[i].epoch,
+                    ks[i], bestM[i].value, bestM[i].epoch));
         }
         if (!any) sb.append(" no epoch was evaluated");
         out.println(sb);
-        PaperNumbers.Pair paper = PaperNumbers.get(cfg.variant().equals("lgsr") ? "lgsr" : "", data.name());
-        if (paper != null) {
-            out.printf(Locale.ROOT, "paper (LGSR): P@20 %.2f  MRR@20 %.2f%n", paper.p20(), paper.mrr20());
+        if (bestValid.epoch > 0) {
+            Map<String, Double> t = testAt(bestValid.epoch);
+            StringBuilder v = new StringBuilder(String.format(Locale.ROOT, "selected by validation P@%d: epoch %d; test", selectK, bestValid.epoch));
+            t.forEach((k, val) -> v.append(String.format(Locale.ROOT, "  %s %.2f", k, val)));
+            out.println(v);
         }
+        String method = cfg.joint() ? "lgsr" : null;
+        PaperNumbers.Pair paper = method == null ? null : PaperNumbers.get(method, data.name());
+        if (paper != null) out.printf(Locale.ROOT, "paper (LGSR): P@20 %.2f  MRR@20 %.2f%n", paper.p20(), paper.mrr20());
         if (reportFile != null) out.println("report: " + reportFile);
     }
 

@@ -1,0 +1,33 @@
+package org.lgsr.train;
+
+/**
+ * The global encoder's settings (MODEL.md sections 3 to 5), used by {@code --variant lgsr}.
+ *
+ * @param walksPerNode T: rounds of walks, every node starting one walk per round (13)
+ * @param walkLength   L: nodes per walk at most (50)
+ * @param window       N_w: contexts before a position (after: N_w - 1) (8)
+ * @param negatives    N_s: negatives drawn per batch (512)
+ * @param passes       g: passes of L_g before each epoch of L_rec (2)
+ * @param batchSize    skip-gram pairs per batch (8192)
+ * @param lazyAdam     update only the touched rows of E, theta and bias (exact TF: every row)
+ * @param maxBatches   stop each pass after this many batches (0: whole passes); for quick runs
+ * @param stopDelta    L_g is trained no more once a pass's mean loss moves by at most this (5e-4)
+ */
+public record GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize,
+                             boolean lazyAdam, long maxBatches, double stopDelta) {
+    public GlobalSettings {
+        if (walksPerNode < 1) throw new IllegalArgumentException("--walks-per-node: must be >= 1, got " + walksPerNode);
+        if (walkLength < 2) throw new IllegalArgumentException("--walk-length: must be >= 2, got " + walkLength);
+        if (window < 1) throw new IllegalArgumentException("--window: must be >= 1, got " + window);
+        if (negatives < 1) throw new IllegalArgumentException("--negatives: must be >= 1, got " + negatives);
+        if (passes < 0) throw new IllegalArgumentException("--g-passes: must be >= 0, got " + passes);
+        if (batchSize < 1) throw new IllegalArgumentException("--g-batch: must be >= 1, got " + batchSize);
+        if (maxBatches < 0) throw new IllegalArgumentException("--g-max-batches: must be >= 0, got " + maxBatches);
+        if (!(stopDelta >= 0)) throw new IllegalArgumentException("--g-stop-delta: must be >= 0, got " + stopDelta);
+    }
+
+    /** The paper's settings. */
+    public static GlobalSettings paper() {
+        return new GlobalSettings(13, 50, 8, 512, 2, 8192, false, 0, 5e-4);
+    }
+}
