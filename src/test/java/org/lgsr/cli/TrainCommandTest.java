@@ -15,7 +15,7 @@ class TrainCommandTest {
     Path dir;
 
     private CliTest.Run train(Path report, String... extra) {
-        String[] base = {"train", "--dataset", "synth", "--epochs", "2", "--max-steps", "4", "--dim", "16", "--batch", "64",
+        String[] base = {"train", "--dataset", "synth", "--variant", "lgsr-c", "--epochs", "2", "--max-steps", "4", "--dim", "16", "--batch", "64",
                 "--device", "cpu", "--threads", "1", "--report", report.toString()};
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
@@ -30,7 +30,7 @@ class TrainCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("epoch 1/2  loss"), r.out());
         assertTrue(r.out().contains("P@20"), r.out());
-        assertTrue(r.out().contains("best:"), r.out());
+        assertTrue(r.out().contains("best test:"), r.out());
         JsonObject j = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
         assertEquals("completed", j.get("status").getAsString());
         assertEquals(2, j.getAsJsonArray("epochs").size());
@@ -69,5 +69,58 @@ class TrainCommandTest {
         CliTest.assertOneLineError(CliTest.run("train", "--dropout", "1.5"), "--dropout");
         CliTest.assertOneLineError(CliTest.run("train", "--device", "tpu"), "--device");
         assertTrue(!Files.exists(report));
+    }
+
+    private static com.google.gson.JsonArray epochs(Path report) throws Exception {
+        return JsonParser.parseString(Files.readString(report)).getAsJsonObject().getAsJsonArray("epochs");
+    }
+
+    @Test
+    void jointTrainingRunsLgPassesBeforeEachEpochAndStopsThemWhenConverged() throws Exception {
+        Path report = dir.resolve("joint.json");
+        // a huge stop delta: the second pass "moves by at most" it, so L_g ends after epoch 1
+        CliTest.Run r = train(report, "--variant", "lgsr", "--epochs", "3", "--negatives", "8", "--g-batch", "256",
+                "--g-max-batches", "6", "--walks-per-node", "1", "--walk-length", "10", "--g-stop-delta", "1e9");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("L_g pass 2/2"), r.out());
+        assertTrue(r.out().contains("converged"), r.out());
+        com.google.gson.JsonArray ep = epochs(report);
+        assertEquals(3, ep.size());
+        com.google.gson.JsonArray p1 = ep.get(0).getAsJsonObject().getAsJsonArray("globalPasses");
+        assertEquals(2, p1.size());
+        assertEquals(6, p1.get(0).getAsJsonObject().get("batches").getAsInt());
+        assertEquals(6 * 256, p1.get(0).getAsJsonObject().get("pairs").getAsInt());
+        assertEquals(0, ep.get(1).getAsJsonObject().getAsJsonArray("globalPasses").size());
+        JsonObject g = JsonParser.parseString(Files.readString(report)).getAsJsonObject().getAsJsonObject("globalGraph");
+        assertTrue(g.get("edges").getAsInt() > 1000);
+    }
+
+    @Test
+    void lgPassesMoveTheSharedItemTable() throws Exception {
+        // the same seed with and without L_g: the first L_rec loss differs only through E
+        Path a = dir.resolve("c.json");
+        Path b = dir.resolve("j.json");
+        assertEquals(0, train(a, "--epochs", "1").code());
+        assertEquals(0, train(b, "--variant", "lgsr", "--epochs", "1", "--negatives", "8", "--g-batch", "256",
+                "--g-max-batches", "4", "--walks-per-node", "1", "--walk-length", "10", "--g-passes", "1").code());
+        double la = epochs(a).get(0).getAsJsonObject().get("trainLoss").getAsDouble();
+        double lb = epochs(b).get(0).getAsJsonObject().get("trainLoss").getAsDouble();
+        assertTrue(la != lb, "L_g changed nothing: " + la);
+        assertEquals(0, train(dir.resolve("z.json"), "--variant", "lgsr", "--epochs", "1", "--g-passes", "0").code());
+        double lz = epochs(dir.resolve("z.json")).get(0).getAsJsonObject().get("trainLoss").getAsDouble();
+        assertEquals(Double.doubleToLongBits(la), Double.doubleToLongBits(lz), "no L_g passes: exactly LGSR-C");
+    }
+
+    @Test
+    void validationHoldsOutTheLastTenthOfSessions() throws Exception {
+        Path report = dir.resolve("v.json");
+        CliTest.Run r = train(report, "--validation", "--epochs", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonObject j = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        JsonObject ds = j.getAsJsonObject("dataset");
+        assertEquals(12000 - 1200, ds.get("trainSessions").getAsInt());
+        assertTrue(ds.get("validationSamples").getAsInt() > 0);
+        assertEquals(1, j.getAsJsonObject("selectedByValidation").get("epoch").getAsInt());
+        assertTrue(r.out().contains("selected by validation P@20: epoch 1"), r.out());
     }
 }
