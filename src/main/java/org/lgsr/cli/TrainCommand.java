@@ -29,8 +29,14 @@ final class TrainCommand implements Runnable {
             description = "lgsr (default: joint training with the global encoder), lgsr-c (the recommendation module alone), lgsr-a (s_f from f_t only).")
     String variant;
 
-    @Option(names = "--epochs", defaultValue = "30", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--preset", defaultValue = "auto", paramLabel = "P",
+            description = {"Defaults of the settings marked [preset]: paper (MODEL.md: the published settings), quick (what a CPU",
+                    "runs in minutes: 10 epochs, T 4, L 20, N_s 64, lazy Adam), or auto (default: quick on synth, paper otherwise).",
+                    "A flag given explicitly always wins."})
+    String preset;
+
+    @Option(names = "--epochs", description = "Epochs [preset] (paper 30, quick 10).")
+    Integer epochs;
 
     @Option(names = "--batch", defaultValue = "512", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -69,17 +75,17 @@ final class TrainCommand implements Runnable {
     @Option(names = "--validation", description = "Hold out the last 10% of training sessions for model selection.")
     boolean validation;
 
-    @Option(names = "--walks-per-node", defaultValue = "13", paramLabel = "T", description = "lgsr: walk rounds, every node starting one walk per round (default: ${DEFAULT-VALUE}).")
-    int walksPerNode;
+    @Option(names = "--walks-per-node", paramLabel = "T", description = "lgsr: walk rounds, every node starting one walk per round [preset] (paper 13, quick 4).")
+    Integer walksPerNode;
 
-    @Option(names = "--walk-length", defaultValue = "50", paramLabel = "L", description = "lgsr: nodes per walk at most (default: ${DEFAULT-VALUE}).")
-    int walkLength;
+    @Option(names = "--walk-length", paramLabel = "L", description = "lgsr: nodes per walk at most [preset] (paper 50, quick 20).")
+    Integer walkLength;
 
     @Option(names = "--window", defaultValue = "8", paramLabel = "N_w", description = "lgsr: skip-gram contexts before a position; N_w-1 after (default: ${DEFAULT-VALUE}).")
     int window;
 
-    @Option(names = "--negatives", defaultValue = "512", paramLabel = "N_s", description = "lgsr: negatives drawn per skip-gram batch (default: ${DEFAULT-VALUE}).")
-    int negatives;
+    @Option(names = "--negatives", paramLabel = "N_s", description = "lgsr: negatives drawn per skip-gram batch [preset] (paper 512, quick 64).")
+    Integer negatives;
 
     @Option(names = "--g-passes", defaultValue = "2", paramLabel = "g", description = "lgsr: passes of L_g before each epoch of L_rec (default: ${DEFAULT-VALUE}).")
     int gPasses;
@@ -87,8 +93,8 @@ final class TrainCommand implements Runnable {
     @Option(names = "--g-batch", defaultValue = "8192", description = "lgsr: skip-gram pairs per batch (default: ${DEFAULT-VALUE}).")
     int gBatch;
 
-    @Option(names = "--g-lazy-adam", description = "lgsr: Adam on the touched rows only (default: every row, as TF).")
-    boolean gLazyAdam;
+    @Option(names = "--g-adam", paramLabel = "MODE", description = "lgsr: Adam of L_g on every row (dense, as TF) or the touched rows only (lazy) [preset] (paper dense, quick lazy).")
+    String gAdam;
 
     @Option(names = "--g-max-batches", defaultValue = "0", description = "lgsr: stop each L_g pass after N batches (0: whole passes; for quick runs).")
     long gMaxBatches;
@@ -113,9 +119,21 @@ final class TrainCommand implements Runnable {
 
     @Override
     public void run() {
-        TrainConfig cfg = new TrainConfig(dataset, variant, epochs, batch, lr, lrSchedule, dropout, l2, dim, maxLen, sigmoid, seed,
+        String p = preset.equals("auto") ? (dataset.equals(org.lgsr.data.Datasets.SYNTH) ? "quick" : "paper") : preset;
+        if (!p.equals("paper") && !p.equals("quick")) {
+            throw new IllegalArgumentException("--preset: unknown preset '" + preset + "'; known: auto, paper, quick");
+        }
+        boolean quick = p.equals("quick");
+        String adamMode = gAdam != null ? gAdam : quick ? "lazy" : "dense";
+        if (!adamMode.equals("dense") && !adamMode.equals("lazy")) {
+            throw new IllegalArgumentException("--g-adam: unknown mode '" + gAdam + "'; known: dense, lazy");
+        }
+        int nEpochs = epochs != null ? epochs : quick ? 10 : 30;
+        TrainConfig cfg = new TrainConfig(dataset, variant, nEpochs, batch, lr, lrSchedule, dropout, l2, dim, maxLen, sigmoid, seed,
                 eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation,
-                new org.lgsr.train.GlobalSettings(walksPerNode, walkLength, window, negatives, gPasses, gBatch, gLazyAdam, gMaxBatches, gStopDelta));
+                new org.lgsr.train.GlobalSettings(orElse(walksPerNode, quick ? 4 : 13), orElse(walkLength, quick ? 20 : 50), window,
+                        orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta));
+        System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset + ")" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         Device d = device.resolve();
         if (d == Device.GPU) {
@@ -150,5 +168,9 @@ final class TrainCommand implements Runnable {
                 }
             }
         }
+    }
+
+    private static int orElse(Integer v, int dflt) {
+        return v != null ? v : dflt;
     }
 }
