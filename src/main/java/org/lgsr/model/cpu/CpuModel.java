@@ -141,8 +141,26 @@ public final class CpuModel implements AutoCloseable {
 
     // ------------------------------------------------------------------ small dense kernels
 
+    /** y (rows, out) = x (rows, in) W (in, out) [+ bias]. */
+    private void matmul(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] bias, int bo, float[] y, int yo) {
+        if (simd && out >= Simd.lanes()) VecKernels.gemm(rows, in, out, x, xo, in, 1, w, wo, out, y, yo, out, bias == null ? 0 : 1, bias, bo);
+        else scalarMatmul(x, xo, rows, in, w, wo, out, bias, bo, y, yo);
+    }
+
+    /** y (rows, out) += x (rows, in) W (in, out). */
+    private void matmulAdd(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] y, int yo) {
+        if (simd && out >= Simd.lanes()) VecKernels.gemm(rows, in, out, x, xo, in, 1, w, wo, out, y, yo, out, 2, null, 0);
+        else scalarMatmulAdd(x, xo, rows, in, w, wo, out, y, yo);
+    }
+
+    /** dW (in, out) += x^T (in, rows) dy (rows, out). */
+    private void outerAdd(float[] x, int xo, int rows, int in, float[] dy, int dyo, int out, float[] dw, int dwo) {
+        if (simd && out >= Simd.lanes()) VecKernels.gemm(in, rows, out, x, xo, 1, in, dy, dyo, out, dw, dwo, out, 2, null, 0);
+        else scalarOuterAdd(x, xo, rows, in, dy, dyo, out, dw, dwo);
+    }
+
     /** y (rows, out) = x (rows, in) W (in, out) [+ bias]; inner loop over out. */
-    static void matmul(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] bias, int bo, float[] y, int yo) {
+    static void scalarMatmul(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] bias, int bo, float[] y, int yo) {
         for (int r = 0; r < rows; r++) {
             int yr = yo + r * out;
             if (bias == null) Arrays.fill(y, yr, yr + out, 0f);
@@ -156,7 +174,7 @@ public final class CpuModel implements AutoCloseable {
     }
 
     /** y (rows, out) += x (rows, in) W (in, out). */
-    static void matmulAdd(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] y, int yo) {
+    static void scalarMatmulAdd(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] y, int yo) {
         for (int r = 0; r < rows; r++) {
             int yr = yo + r * out;
             for (int k = 0; k < in; k++) {
@@ -168,7 +186,7 @@ public final class CpuModel implements AutoCloseable {
     }
 
     /** dW (in, out) += x^T (in, rows) dy (rows, out). */
-    static void outerAdd(float[] x, int xo, int rows, int in, float[] dy, int dyo, int out, float[] dw, int dwo) {
+    static void scalarOuterAdd(float[] x, int xo, int rows, int in, float[] dy, int dyo, int out, float[] dw, int dwo) {
         for (int r = 0; r < rows; r++) {
             int dr = dyo + r * out;
             for (int k = 0; k < in; k++) {
