@@ -51,6 +51,8 @@ final class VecKernels {
         return L;
     }
 
+    private static final int TMP_ROWS = 8;
+
     static int panels(int n) {
         return (n + P - 1) / P;
     }
@@ -153,6 +155,74 @@ final class VecKernels {
         c32.intoArray(dst, o + 2 * L);
     }
 
+    /** dst[o + r ds + (0..P)] = sf row (r) . panel at eo, r = 0..7; sum over k = 0..d-1. */
+    private static void scoreTile8(float[] sf, int so, int d, float[] etp, int eo, float[] dst, int o, int ds) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        for (int k = 0; k < d; k++) {
+            int ek = eo + k * P, sk = so + k;
+            FloatVector e0 = FloatVector.fromArray(S, etp, ek);
+            FloatVector e1 = FloatVector.fromArray(S, etp, ek + L);
+            FloatVector e2 = FloatVector.fromArray(S, etp, ek + 2 * L);
+            FloatVector s;
+            s = FloatVector.broadcast(S, sf[sk + 0 * d]);
+            c00 = e0.fma(s, c00);
+            c01 = e1.fma(s, c01);
+            c02 = e2.fma(s, c02);
+            s = FloatVector.broadcast(S, sf[sk + 1 * d]);
+            c10 = e0.fma(s, c10);
+            c11 = e1.fma(s, c11);
+            c12 = e2.fma(s, c12);
+            s = FloatVector.broadcast(S, sf[sk + 2 * d]);
+            c20 = e0.fma(s, c20);
+            c21 = e1.fma(s, c21);
+            c22 = e2.fma(s, c22);
+            s = FloatVector.broadcast(S, sf[sk + 3 * d]);
+            c30 = e0.fma(s, c30);
+            c31 = e1.fma(s, c31);
+            c32 = e2.fma(s, c32);
+            s = FloatVector.broadcast(S, sf[sk + 4 * d]);
+            c40 = e0.fma(s, c40);
+            c41 = e1.fma(s, c41);
+            c42 = e2.fma(s, c42);
+            s = FloatVector.broadcast(S, sf[sk + 5 * d]);
+            c50 = e0.fma(s, c50);
+            c51 = e1.fma(s, c51);
+            c52 = e2.fma(s, c52);
+            s = FloatVector.broadcast(S, sf[sk + 6 * d]);
+            c60 = e0.fma(s, c60);
+            c61 = e1.fma(s, c61);
+            c62 = e2.fma(s, c62);
+            s = FloatVector.broadcast(S, sf[sk + 7 * d]);
+            c70 = e0.fma(s, c70);
+            c71 = e1.fma(s, c71);
+            c72 = e2.fma(s, c72);
+        }
+        c00.intoArray(dst, o + 0 * ds + 0 * L);
+        c01.intoArray(dst, o + 0 * ds + 1 * L);
+        c02.intoArray(dst, o + 0 * ds + 2 * L);
+        c10.intoArray(dst, o + 1 * ds + 0 * L);
+        c11.intoArray(dst, o + 1 * ds + 1 * L);
+        c12.intoArray(dst, o + 1 * ds + 2 * L);
+        c20.intoArray(dst, o + 2 * ds + 0 * L);
+        c21.intoArray(dst, o + 2 * ds + 1 * L);
+        c22.intoArray(dst, o + 2 * ds + 2 * L);
+        c30.intoArray(dst, o + 3 * ds + 0 * L);
+        c31.intoArray(dst, o + 3 * ds + 1 * L);
+        c32.intoArray(dst, o + 3 * ds + 2 * L);
+        c40.intoArray(dst, o + 4 * ds + 0 * L);
+        c41.intoArray(dst, o + 4 * ds + 1 * L);
+        c42.intoArray(dst, o + 4 * ds + 2 * L);
+        c50.intoArray(dst, o + 5 * ds + 0 * L);
+        c51.intoArray(dst, o + 5 * ds + 1 * L);
+        c52.intoArray(dst, o + 5 * ds + 2 * L);
+        c60.intoArray(dst, o + 6 * ds + 0 * L);
+        c61.intoArray(dst, o + 6 * ds + 1 * L);
+        c62.intoArray(dst, o + 6 * ds + 2 * L);
+        c70.intoArray(dst, o + 7 * ds + 0 * L);
+        c71.intoArray(dst, o + 7 * ds + 1 * L);
+        c72.intoArray(dst, o + 7 * ds + 2 * L);
+    }
+
     private static void scoreTile1(float[] sf, int so, int d, float[] etp, int eo, float[] dst, int o) {
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
         for (int k = 0, ek = eo; k < d; k++, ek += P) {
@@ -170,6 +240,7 @@ final class VecKernels {
     private static void panelScores(float[] sf, int b0, int b1, int d, float[] etp, int p, float[] dst, int o, int ds) {
         int eo = p * d * P;
         int b = b0;
+        for (; b + 7 < b1; b += 8) scoreTile8(sf, b * d, d, etp, eo, dst, o + (b - b0) * ds, ds);
         for (; b + 3 < b1; b += 4) scoreTile4(sf, b * d, d, etp, eo, dst, o + (b - b0) * ds, ds);
         for (; b < b1; b++) scoreTile1(sf, b * d, d, etp, eo, dst, o + (b - b0) * ds);
     }
@@ -182,10 +253,10 @@ final class VecKernels {
             if (j0 + P <= n) {
                 panelScores(sf, 0, B, d, etp, p, z, j0, n);
             } else {
-                float[] tmp = new float[4 * P];
+                float[] tmp = new float[TMP_ROWS * P];
                 int cnt = n - j0;
-                for (int b0 = 0; b0 < B; b0 += 4) {
-                    int b1 = Math.min(B, b0 + 4);
+                for (int b0 = 0; b0 < B; b0 += TMP_ROWS) {
+                    int b1 = Math.min(B, b0 + TMP_ROWS);
                     panelScores(sf, b0, b1, d, etp, p, tmp, 0, P);
                     for (int b = b0; b < b1; b++) System.arraycopy(tmp, (b - b0) * P, z, b * n + j0, cnt);
                 }
@@ -261,8 +332,8 @@ final class VecKernels {
             for (int p = st.chunkFrom(c); p < st.chunkFrom(c + 1); p++) {
                 int zo = p * B * P;
                 int j0 = p * P, cnt = Math.min(P, n - j0);
-                for (int b0 = 0; b0 < B; b0 += 4) {
-                    int b1 = Math.min(B, b0 + 4);
+                for (int b0 = 0; b0 < B; b0 += 8) {
+                    int b1 = Math.min(B, b0 + 8);
                     panelScores(sf, b0, b1, d, etp, p, zp, zo + b0 * P, P);
                     for (int b = b0; b < b1; b++) {
                         int o = zo + b * P;
@@ -332,6 +403,7 @@ final class VecKernels {
                 }
                 // dE^T panel (d, P) = sf^T . dz block, then into the (n, d) rows of g
                 int k = 0;
+                for (; k + 7 < d; k += 8) detTile8(sf, B, d, k, zp, zo, det);
                 for (; k + 3 < d; k += 4) detTile4(sf, B, d, k, zp, zo, det);
                 for (; k < d; k++) detTile1(sf, B, d, k, zp, zo, det);
                 for (int i = 0; i < cnt; i++) {
@@ -403,6 +475,74 @@ final class VecKernels {
         c30.intoArray(det, o);
         c31.intoArray(det, o + L);
         c32.intoArray(det, o + 2 * L);
+    }
+
+    /** det[(k0 + r) P + (0..P)] = sum over b = 0..B-1 of sf[b, k0 + r] dz[b, panel], r = 0..7. */
+    private static void detTile8(float[] sf, int B, int d, int k0, float[] zp, int zo, float[] det) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        for (int b = 0, zb = zo, so = k0; b < B; b++, zb += P, so += d) {
+            FloatVector z0 = FloatVector.fromArray(S, zp, zb);
+            FloatVector z1 = FloatVector.fromArray(S, zp, zb + L);
+            FloatVector z2 = FloatVector.fromArray(S, zp, zb + 2 * L);
+            FloatVector s;
+            s = FloatVector.broadcast(S, sf[so + 0]);
+            c00 = z0.fma(s, c00);
+            c01 = z1.fma(s, c01);
+            c02 = z2.fma(s, c02);
+            s = FloatVector.broadcast(S, sf[so + 1]);
+            c10 = z0.fma(s, c10);
+            c11 = z1.fma(s, c11);
+            c12 = z2.fma(s, c12);
+            s = FloatVector.broadcast(S, sf[so + 2]);
+            c20 = z0.fma(s, c20);
+            c21 = z1.fma(s, c21);
+            c22 = z2.fma(s, c22);
+            s = FloatVector.broadcast(S, sf[so + 3]);
+            c30 = z0.fma(s, c30);
+            c31 = z1.fma(s, c31);
+            c32 = z2.fma(s, c32);
+            s = FloatVector.broadcast(S, sf[so + 4]);
+            c40 = z0.fma(s, c40);
+            c41 = z1.fma(s, c41);
+            c42 = z2.fma(s, c42);
+            s = FloatVector.broadcast(S, sf[so + 5]);
+            c50 = z0.fma(s, c50);
+            c51 = z1.fma(s, c51);
+            c52 = z2.fma(s, c52);
+            s = FloatVector.broadcast(S, sf[so + 6]);
+            c60 = z0.fma(s, c60);
+            c61 = z1.fma(s, c61);
+            c62 = z2.fma(s, c62);
+            s = FloatVector.broadcast(S, sf[so + 7]);
+            c70 = z0.fma(s, c70);
+            c71 = z1.fma(s, c71);
+            c72 = z2.fma(s, c72);
+        }
+        int o = k0 * P;
+        c00.intoArray(det, o + 0 * P + 0 * L);
+        c01.intoArray(det, o + 0 * P + 1 * L);
+        c02.intoArray(det, o + 0 * P + 2 * L);
+        c10.intoArray(det, o + 1 * P + 0 * L);
+        c11.intoArray(det, o + 1 * P + 1 * L);
+        c12.intoArray(det, o + 1 * P + 2 * L);
+        c20.intoArray(det, o + 2 * P + 0 * L);
+        c21.intoArray(det, o + 2 * P + 1 * L);
+        c22.intoArray(det, o + 2 * P + 2 * L);
+        c30.intoArray(det, o + 3 * P + 0 * L);
+        c31.intoArray(det, o + 3 * P + 1 * L);
+        c32.intoArray(det, o + 3 * P + 2 * L);
+        c40.intoArray(det, o + 4 * P + 0 * L);
+        c41.intoArray(det, o + 4 * P + 1 * L);
+        c42.intoArray(det, o + 4 * P + 2 * L);
+        c50.intoArray(det, o + 5 * P + 0 * L);
+        c51.intoArray(det, o + 5 * P + 1 * L);
+        c52.intoArray(det, o + 5 * P + 2 * L);
+        c60.intoArray(det, o + 6 * P + 0 * L);
+        c61.intoArray(det, o + 6 * P + 1 * L);
+        c62.intoArray(det, o + 6 * P + 2 * L);
+        c70.intoArray(det, o + 7 * P + 0 * L);
+        c71.intoArray(det, o + 7 * P + 1 * L);
+        c72.intoArray(det, o + 7 * P + 2 * L);
     }
 
     private static void detTile1(float[] sf, int B, int d, int k, float[] zp, int zo, float[] det) {
