@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  *           then per row an online softmax: running max m, lane sums of exp(z - m), rescaled when
  *           m grows; the exps are kept (panel-major) together with the m they used
  *   merge (per row): global max M, sum S = sum over chunks in chunk order
- *   pass B (per chunk): dz = exp * exp(m - M) / (S B) - onehot / B, then
+ *   pass B (per chunk and panel): dz = exp * exp(m - M) / (S B) - onehot / B (a (B, P) block), then
  *           dE rows of the panel = (sf^T dz)^T   (4 x 3-vector tiles, reduction b = 0..B-1)
  *           dsf partial of the chunk += dz . E   (4 rows x 4 vectors of d, j in panel order)
  *   dsf = sum of the chunk partials in chunk order
@@ -276,12 +276,12 @@ final class VecKernels {
     /** Buffers of the fused step for a batch capacity, item count and width. */
     static final class Step {
         final int cap, d, n, np, chunks, nv, dvp;
-        /** (np, B, P): exps of pass A, dz after pass B. */
+        /** (np, B, P): the exps of pass A. */
         final float[] zp;
         /** (np, B): the running max each panel row's exps used. */
         final float[] mUsed;
         final float[] rowMax, rowScale, zt;
-        final float[][] mRun, sumv, dsfC, detBuf;
+        final float[][] mRun, sumv, dsfC, detBuf, dzBuf;
         final int[] vOff, vSlot;
 
         Step(int cap, int d, int n, int chunks) {
@@ -301,6 +301,7 @@ final class VecKernels {
             sumv = new float[chunks][cap * L];
             dsfC = new float[chunks][cap * dvp];
             detBuf = new float[chunks][d * P];
+            dzBuf = new float[chunks][cap * P];
             vOff = new int[nv];
             vSlot = new int[nv];
             for (int v = 0; v < nv; v++) {
@@ -385,27 +386,28 @@ final class VecKernels {
         // pass B: dz, dE rows of the panel, dsf partial of the chunk
         final float invB = 1f / B;
         par.forEach(st.chunks, c -> {
-            float[] dsfC = st.dsfC[c], det = st.detBuf[c];
+            float[] dsfC = st.dsfC[c], det = st.detBuf[c], dz = st.dzBuf[c];
             java.util.Arrays.fill(dsfC, 0, B * st.dvp, 0f);
             for (int p = st.chunkFrom(c); p < st.chunkFrom(c + 1); p++) {
                 int zo = p * B * P;
                 int j0 = p * P, cnt = Math.min(P, n - j0);
+                // dz of the panel into the chunk's block buffer (cache-resident; zp is not written back)
                 for (int b = 0; b < B; b++) {
-                    int o = zo + b * P;
+                    int o = zo + b * P, q = b * P;
                     float sc = exp(st.mUsed[p * B + b] - st.rowMax[b]) * st.rowScale[b];
-                    FloatVector.fromArray(S, zp, o).mul(sc).intoArray(zp, o);
-                    FloatVector.fromArray(S, zp, o + L).mul(sc).intoArray(zp, o + L);
-                    FloatVector.fromArray(S, zp, o + 2 * L).mul(sc).intoArray(zp, o + 2 * L);
+                    FloatVector.fromArray(S, zp, o).mul(sc).intoArray(dz, q);
+                    FloatVector.fromArray(S, zp, o + L).mul(sc).intoArray(dz, q + L);
+                    FloatVector.fromArray(S, zp, o + 2 * L).mul(sc).intoArray(dz, q + 2 * L);
                     int t = target[b] - j0;
-                    if (t >= 0 && t < P) zp[o + t] -= invB;
-                    if (p == 0) zp[o] = 0f;
-                    for (int i = cnt; i < P; i++) zp[o + i] = 0f;
+                    if (t >= 0 && t < P) dz[q + t] -= invB;
+                    if (p == 0) dz[q] = 0f;
+                    for (int i = cnt; i < P; i++) dz[q + i] = 0f;
                 }
                 // dE^T panel (d, P) = sf^T . dz block, then into the (n, d) rows of g
                 int k = 0;
-                for (; k + 7 < d; k += 8) detTile8(sf, B, d, k, zp, zo, det);
-                for (; k + 3 < d; k += 4) detTile4(sf, B, d, k, zp, zo, det);
-                for (; k < d; k++) detTile1(sf, B, d, k, zp, zo, det);
+                for (; k + 7 < d; k += 8) detTile8(sf, B, d, k, dz, 0, det);
+                for (; k + 3 < d; k += 4) detTile4(sf, B, d, k, dz, 0, det);
+                for (; k < d; k++) detTile1(sf, B, d, k, dz, 0, det);
                 for (int i = 0; i < cnt; i++) {
                     int go = (j0 + i) * d;
                     for (int kk = 0; kk < d; kk++) g[go + kk] = det[kk * P + i];
@@ -416,8 +418,8 @@ final class VecKernels {
                     int o0 = st.vOff[a0], o1 = st.vOff[a1], o2 = st.vOff[a2], o3 = st.vOff[a3];
                     int q0 = st.vSlot[a0], q1 = st.vSlot[a1], q2 = st.vSlot[a2], q3 = st.vSlot[a3];
                     int b = 0;
-                    for (; b + 3 < B; b += 4) dsfTile4(zp, zo + b * P, cnt, e, j0 * d, d, o0, o1, o2, o3, dsfC, b * st.dvp, st.dvp, q0, q1, q2, q3);
-                    for (; b < B; b++) dsfTile1(zp, zo + b * P, cnt, e, j0 * d, d, o0, o1, o2, o3, dsfC, b * st.dvp, q0, q1, q2, q3);
+                    for (; b + 3 < B; b += 4) dsfTile4(dz, b * P, cnt, e, j0 * d, d, o0, o1, o2, o3, dsfC, b * st.dvp, st.dvp, q0, q1, q2, q3);
+                    for (; b < B; b++) dsfTile1(dz, b * P, cnt, e, j0 * d, d, o0, o1, o2, o3, dsfC, b * st.dvp, q0, q1, q2, q3);
                 }
             }
         });
