@@ -7,4 +7,4 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ -z "${LGSR_DATA:-}" && -d "$here/../shared/data" ]]; then
   export LGSR_DATA="$(cd "$here/../shared/data" && pwd)"
 fi
-exec java -cp "$here/target/lgsr.jar" org.openjdk.jmh.Main "$@"
+exec java --add-modules jdk.incubator.vector -cp "$here/target/lgsr.jar" org.openjdk.jmh.Main "$@"

@@ -13,6 +13,10 @@ class CpuModelTest {
 
     /** max over groups of ||g_float - g_double|| / ||g_double||, asserting each is below tol. */
     static void compare(ModelConfig cfg, int B, long seed, boolean dropout, int threads, double tol) {
+        compare(cfg, B, seed, dropout, threads, tol, true);
+    }
+
+    static void compare(ModelConfig cfg, int B, long seed, boolean dropout, int threads, double tol, boolean simd) {
         Samples s = ModelTestData.samples(B, cfg.numItems(), cfg.maxLen(), seed);
         Batch bt = Batch.of(s, 0, B, cfg.maxLen());
         Parameters p = Parameters.init(cfg, seed + 1);
@@ -27,7 +31,7 @@ class CpuModelTest {
         double[] gd = new double[th.length];
         double lossD = ref.lossAndGradient(th, gd, bt, mk);
         double lossF;
-        try (CpuModel m = new CpuModel(cfg, B, threads)) {
+        try (CpuModel m = new CpuModel(cfg, B, threads, simd)) {
             lossF = m.forwardBackward(p, bt, mk);
         }
         assertEquals(lossD, lossF, tol * Math.abs(lossD), "loss");
@@ -69,8 +73,26 @@ class CpuModelTest {
     }
 
     @Test
+    void scalarPathMatchesReference() {
+        compare(cfg(300, 24, 7), 21, 6, true, 2, 1e-5, false);
+        compare(cfg(1500, 100, 19), 40, 7, true, 2, 1e-5, false);
+    }
+
+    @Test
+    void vectorPathIsUsedWhereAvailable() {
+        try (CpuModel m = new CpuModel(cfg(300, 100, 7), 8, 1)) {
+            assertEquals(org.lgsr.model.cpu.Simd.available(), m.usesSimd(), org.lgsr.model.cpu.Simd.describe());
+        }
+    }
+
+    @Test
     void bitIdenticalAcrossRunsAndThreadCounts() {
-        ModelConfig c = cfg(700, 32, 9);
+        bitIdentical(cfg(700, 32, 9), true);
+        bitIdentical(cfg(700, 32, 9), false);
+        bitIdentical(cfg(1000, 100, 9), true);
+    }
+
+    private static void bitIdentical(ModelConfig c, boolean simd) {
         Samples s = ModelTestData.samples(37, c.numItems(), c.maxLen(), 9);
         Batch bt = Batch.of(s, 0, 37, c.maxLen());
         DropoutMasks mk = DropoutMasks.generate(4, 37, c.maxLen(), c.dim(), 2 * c.dim(), 0.3f);
@@ -79,7 +101,7 @@ class CpuModelTest {
         for (int threads : new int[] {1, 1, 2, 3}) {
             Parameters p = Parameters.init(c, 8);
             double loss;
-            try (CpuModel m = new CpuModel(c, 37, threads)) {
+            try (CpuModel m = new CpuModel(c, 37, threads, simd)) {
                 loss = m.forwardBackward(p, bt, mk);
             }
             if (first == null) {
@@ -87,7 +109,7 @@ class CpuModelTest {
                 firstLoss = loss;
             } else {
                 assertEquals(firstLoss, loss, 0.0);
-                assertArrayEquals(first, p.g, "threads=" + threads);
+                assertArrayEquals(first, p.g, "threads=" + threads + " simd=" + simd);
             }
         }
     }

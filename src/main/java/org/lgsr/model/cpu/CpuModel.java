@@ -45,8 +45,16 @@ public final class CpuModel implements AutoCloseable {
     private final boolean aggregate;
     private final Parallel par;
     public final long[] times = new long[PHASES.length];
+    /** Nanoseconds of the last step's scores and softmax phases. */
+    private final long[] scoreNs = new long[2];
 
-    private final float[] X, Q, K, V, A, S, xh1, rs1, H1pre, H1, F, xh2, rs2, G, alpha, cat, catD, sf, dsf, dX, z, et, det;
+    private final float[] X, Q, K, V, A, S, xh1, rs1, H1pre, H1, F, xh2, rs2, G, alpha, cat, catD, sf, dsf, dX;
+    /** Scalar path: logits (B, n) and E transposed / its gradient (d, n); allocated on first use. */
+    private float[] z, et, det;
+    /** Vector path ({@link VecKernels}): E in item panels, and the fused step's buffers (first use). */
+    private final boolean simd;
+    private float[] etp;
+    private Object step;
     /** Transposed weights (out, in) for the backward products dx = dy W^T. */
     private final float[] WqT, WkT, WvT, W1T, W2T, Wa1T, Wa2T, W3T;
     private final float[][] chunkGrad;
@@ -60,6 +68,15 @@ public final class CpuModel implements AutoCloseable {
     }
 
     public CpuModel(ModelConfig cfg, int capacity, int threads) {
+        this(cfg, capacity, threads, true);
+    }
+
+    /**
+     * An engine for batches of up to {@code capacity} rows on {@code threads} threads; with
+     * {@code simd} false it never uses the Vector API kernels (otherwise it does where
+     * {@link Simd#available()} and the width is at least one vector).
+     */
+    public CpuModel(ModelConfig cfg, int capacity, int threads, boolean simd) {
         this.cfg = cfg;
         this.L = new ParamLayout(cfg);
         this.d = cfg.dim();
@@ -90,9 +107,7 @@ public final class CpuModel implements AutoCloseable {
         sf = new float[capacity * d];
         dsf = new float[capacity * d];
         dX = new float[btd];
-        z = new float[Math.multiplyExact(capacity, n)];
-        et = new float[d * n];
-        det = new float[d * n];
+        this.simd = simd && Simd.available() && d >= Simd.lanes();
         WqT = new float[d * d];
         WkT = new float[d * d];
         WvT = new float[d * d];
@@ -114,9 +129,9 @@ public final class CpuModel implements AutoCloseable {
         return L;
     }
 
-    /** Logits / probabilities / dz of the last batch, (B, n) row-major. */
-    public float[] logits() {
-        return z;
+    /** Whether this engine runs the Vector API kernels. */
+    public boolean usesSimd() {
+        return simd;
     }
 
     /** Session embeddings s_f of the last batch, (B, d). */
@@ -126,8 +141,26 @@ public final class CpuModel implements AutoCloseable {
 
     // ------------------------------------------------------------------ small dense kernels
 
+    /** y (rows, out) = x (rows, in) W (in, out) [+ bias]. */
+    private void matmul(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] bias, int bo, float[] y, int yo) {
+        if (simd && out >= Simd.lanes()) VecKernels.gemm(rows, in, out, x, xo, in, 1, w, wo, out, y, yo, out, bias == null ? 0 : 1, bias, bo);
+        else scalarMatmul(x, xo, rows, in, w, wo, out, bias, bo, y, yo);
+    }
+
+    /** y (rows, out) += x (rows, in) W (in, out). */
+    private void matmulAdd(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] y, int yo) {
+        if (simd && out >= Simd.lanes()) VecKernels.gemm(rows, in, out, x, xo, in, 1, w, wo, out, y, yo, out, 2, null, 0);
+        else scalarMatmulAdd(x, xo, rows, in, w, wo, out, y, yo);
+    }
+
+    /** dW (in, out) += x^T (in, rows) dy (rows, out). */
+    private void outerAdd(float[] x, int xo, int rows, int in, float[] dy, int dyo, int out, float[] dw, int dwo) {
+        if (simd && out >= Simd.lanes()) VecKernels.gemm(in, rows, out, x, xo, 1, in, dy, dyo, out, dw, dwo, out, 2, null, 0);
+        else scalarOuterAdd(x, xo, rows, in, dy, dyo, out, dw, dwo);
+    }
+
     /** y (rows, out) = x (rows, in) W (in, out) [+ bias]; inner loop over out. */
-    static void matmul(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] bias, int bo, float[] y, int yo) {
+    static void scalarMatmul(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] bias, int bo, float[] y, int yo) {
         for (int r = 0; r < rows; r++) {
             int yr = yo + r * out;
             if (bias == null) Arrays.fill(y, yr, yr + out, 0f);
@@ -141,7 +174,7 @@ public final class CpuModel implements AutoCloseable {
     }
 
     /** y (rows, out) += x (rows, in) W (in, out). */
-    static void matmulAdd(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] y, int yo) {
+    static void scalarMatmulAdd(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] y, int yo) {
         for (int r = 0; r < rows; r++) {
             int yr = yo + r * out;
             for (int k = 0; k < in; k++) {
@@ -153,7 +186,7 @@ public final class CpuModel implements AutoCloseable {
     }
 
     /** dW (in, out) += x^T (in, rows) dy (rows, out). */
-    static void outerAdd(float[] x, int xo, int rows, int in, float[] dy, int dyo, int out, float[] dw, int dwo) {
+    static void scalarOuterAdd(float[] x, int xo, int rows, int in, float[] dy, int dyo, int out, float[] dw, int dwo) {
         for (int r = 0; r < rows; r++) {
             int dr = dyo + r * out;
             for (int k = 0; k < in; k++) {
@@ -445,7 +478,13 @@ public final class CpuModel implements AutoCloseable {
 
     /** Recomputes E transposed; call whenever E changed before {@link #scoreAll}. */
     public void refreshItemTable(Parameters p) {
-        ScoreKernels.transpose(p.w, n, d, et, par); // E is the first n*d floats of w
+        if (simd) {
+            if (etp == null) etp = new float[VecKernels.panels(n) * VecKernels.P * d];
+            VecKernels.pack(p.w, n, d, etp, par); // E is the first n*d floats of w
+        } else {
+            if (et == null) et = new float[d * n];
+            ScoreKernels.transpose(p.w, n, d, et, par);
+        }
         etFresh = true;
     }
 
@@ -453,7 +492,8 @@ public final class CpuModel implements AutoCloseable {
     public void scoreAll(Parameters p, Batch bt, float[] out) {
         if (!etFresh) refreshItemTable(p);
         encode(p, bt, null);
-        ScoreKernels.scores(sf, bt.B, d, et, n, out, par);
+        if (simd) VecKernels.scores(sf, bt.B, d, etp, n, out, par);
+        else ScoreKernels.scores(sf, bt.B, d, et, n, out, par);
     }
 
     /**
@@ -466,7 +506,7 @@ public final class CpuModel implements AutoCloseable {
         final float[] w = p.w, g = p.g;
         long t0 = System.nanoTime();
         // E changes every step, so the transposed copy is rebuilt here
-        ScoreKernels.transpose(w, n, d, et, par); // E is the first n*d floats of w
+        refreshItemTable(p);
         etFresh = false;
         transposeSmall(w, L.Wq.offset(), d, d, WqT);
         transposeSmall(w, L.Wk.offset(), d, d, WkT);
@@ -480,36 +520,17 @@ public final class CpuModel implements AutoCloseable {
         transposeSmall(w, L.W3.offset(), cd, d, W3T);
         encode(p, bt, mk);
         long t1 = System.nanoTime();
-        ScoreKernels.scores(sf, B, d, et, n, z, par);
-        long t2 = System.nanoTime();
-        // softmax cross-entropy over items 1..n-1; z becomes dLoss/dz = (p - onehot) / B
-        double[] rowLoss = new double[B];
-        int rowsPerTask = Math.max(1, (B + 4 * par.threads() - 1) / (4 * par.threads()));
-        par.forEach((B + rowsPerTask - 1) / rowsPerTask, task -> {
-            for (int b = task * rowsPerTask; b < Math.min(B, (task + 1) * rowsPerTask); b++) {
-                int o = b * n;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 1; j < n; j++) max = Math.max(max, z[o + j]);
-                double sum = 0;
-                float zt = z[o + bt.target[b]];
-                for (int j = 1; j < n; j++) {
-                    float e = (float) Math.exp(z[o + j] - max);
-                    z[o + j] = e;
-                    sum += e;
-                }
-                rowLoss[b] = Math.log(sum) + max - zt;
-                float scale = (float) (1.0 / (sum * B));
-                for (int j = 1; j < n; j++) z[o + j] *= scale;
-                z[o] = 0f;
-                z[o + bt.target[b]] -= 1f / B;
-            }
-        });
-        double loss = 0;
-        for (double l : rowLoss) loss += l;
-        loss /= B;
-        long t3 = System.nanoTime();
-        ScoreKernels.scoresBackwardE(sf, B, d, z, n, det, par);
-        ScoreKernels.scoresBackwardS(z, B, n, w, d, dsf, par); // E is at offset 0 of w
+        // scores, softmax cross-entropy (z becomes dLoss/dz = (p - onehot) / B), both backward
+        // products; the vector path fuses them into two passes over item panels and writes
+        // the score part of dE straight into g[E]
+        double loss;
+        if (simd) {
+            if (step == null) step = new VecKernels.Step(cap, d, n, CHUNKS);
+            loss = VecKernels.scoreStep((VecKernels.Step) step, sf, B, w, etp, bt.target, g, dsf, par, scoreNs) / B;
+        } else {
+            loss = scalarScoreStep(B, bt, w);
+        }
+        long t2 = t1 + scoreNs[0], t3 = t2 + scoreNs[1];
         long t4 = System.nanoTime();
         par.forEach(CHUNKS, c -> {
             float[] gr = chunkGrad[c];
@@ -524,7 +545,7 @@ public final class CpuModel implements AutoCloseable {
             for (int i = 0; i < len; i++) g[g0 + i] += gr[i];
         }
         // E: the score part (transposed back), then the serial scatter of dX into E and P
-        ScoreKernels.transpose(det, d, n, g, par); // g[E] (n, d) = dET^T; E is at offset 0
+        if (!simd) ScoreKernels.transpose(det, d, n, g, par); // g[E] (n, d) = dET^T; E is at offset 0
         Arrays.fill(g, L.P.offset(), L.P.end(), 0f);
         for (int b = 0; b < B; b++) {
             for (int i = 0; i < bt.len[b]; i++) {
@@ -562,6 +583,48 @@ public final class CpuModel implements AutoCloseable {
         times[T_SCORES_BACKWARD] += t4 - t3;
         times[T_BACKWARD] += t5 - t4;
         return loss + 0.5 * lam * l2;
+    }
+
+    /** The scalar path's scores, softmax cross-entropy and backward products (phase times into scoreNs). */
+    private double scalarScoreStep(int B, Batch bt, float[] w) {
+        if (z == null) {
+            z = new float[Math.multiplyExact(cap, n)];
+            det = new float[d * n];
+        }
+        long t1 = System.nanoTime();
+        ScoreKernels.scores(sf, B, d, et, n, z, par);
+        long t2 = System.nanoTime();
+        // softmax cross-entropy over items 1..n-1; z becomes dLoss/dz = (p - onehot) / B
+        double[] rowLoss = new double[B];
+        int rowsPerTask = Math.max(1, (B + 4 * par.threads() - 1) / (4 * par.threads()));
+        par.forEach((B + rowsPerTask - 1) / rowsPerTask, task -> {
+            for (int b = task * rowsPerTask; b < Math.min(B, (task + 1) * rowsPerTask); b++) {
+                int o = b * n;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 1; j < n; j++) max = Math.max(max, z[o + j]);
+                double sum = 0;
+                float zt = z[o + bt.target[b]];
+                for (int j = 1; j < n; j++) {
+                    float e = (float) Math.exp(z[o + j] - max);
+                    z[o + j] = e;
+                    sum += e;
+                }
+                rowLoss[b] = Math.log(sum) + max - zt;
+                float scale = (float) (1.0 / (sum * B));
+                for (int j = 1; j < n; j++) z[o + j] *= scale;
+                z[o] = 0f;
+                z[o + bt.target[b]] -= 1f / B;
+            }
+        });
+        double loss = 0;
+        for (double l : rowLoss) loss += l;
+        loss /= B;
+        long t3 = System.nanoTime();
+        ScoreKernels.scoresBackwardE(sf, B, d, z, n, det, par);
+        ScoreKernels.scoresBackwardS(z, B, n, w, d, dsf, par); // E is at offset 0 of w
+        scoreNs[0] = t2 - t1;
+        scoreNs[1] = t3 - t2;
+        return loss;
     }
 
     @Override

@@ -30,7 +30,7 @@ public final class TrainSpeed {
         for (int t : test.targets()) n = Math.max(n, t);
         n += 1;
         ModelConfig cfg = ModelConfig.defaults(n);
-        System.out.printf("train %d samples, test %d, numItems %d, threads %d, lr %s, cores %d%n", train.size(), test.size(), n, threads, constant ? "constant 1e-3" : "staircase 1e-3", Runtime.getRuntime().availableProcessors());
+        System.out.printf("train %d samples, test %d, numItems %d, threads %d, lr %s, cores %d, kernels: %s%n", train.size(), test.size(), n, threads, constant ? "constant 1e-3" : "staircase 1e-3", Runtime.getRuntime().availableProcessors(), Simd.describe());
         RecTrainer.Config tc = new RecTrainer.Config(512, 1, threads, constant ? org.lgsr.model.LearningRate.constant(1e-3) : org.lgsr.model.LearningRate.staircase(1e-3, train.size()));
         try (RecTrainer t = new RecTrainer(cfg, tc, train.size())) {
             if (steps > 0) {
