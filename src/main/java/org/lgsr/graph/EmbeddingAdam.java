@@ -1,5 +1,7 @@
 package org.lgsr.graph;
 
+import org.lgsr.util.Parallel;
+
 /**
  * An {@link EmbeddingStep} that runs its own TF Adam ({@link AdamTf}) over an E table of
  * (numItems, d) floats at an offset in a caller's array, with its own moments and step count

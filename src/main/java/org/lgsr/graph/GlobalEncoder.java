@@ -1,5 +1,7 @@
 package org.lgsr.graph;
 
+import org.lgsr.util.Parallel;
+
 import java.util.Arrays;
 import org.lgsr.data.Sessions;
 

@@ -1,5 +1,7 @@
 package org.lgsr.graph;
 
+import org.lgsr.util.Parallel;
+
 /**
  * Forward and backward of the global module's loss on one batch (MODEL.md 3.4, paper eq. 5):
  * TF's {@code nce_loss} with sampled classes shared by the whole batch, in float, the CPU twin

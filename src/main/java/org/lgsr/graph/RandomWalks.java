@@ -1,5 +1,7 @@
 package org.lgsr.graph;
 
+import org.lgsr.util.Parallel;
+
 import org.lgsr.data.Sessions;
 
 /**

@@ -1,5 +1,7 @@
 package org.lgsr.model.cpu;
 
+import org.lgsr.util.Parallel;
+
 import java.util.Arrays;
 import org.lgsr.model.Batch;
 import org.lgsr.model.DropoutMasks;

@@ -1,5 +1,7 @@
 package org.lgsr.model.cpu;
 
+import org.lgsr.util.Parallel;
+
 import org.lgsr.data.Samples;
 import org.lgsr.model.Adam;
 import org.lgsr.model.Batch;

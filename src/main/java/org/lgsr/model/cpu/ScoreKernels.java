@@ -1,5 +1,7 @@
 package org.lgsr.model.cpu;
 
+import org.lgsr.util.Parallel;
+
 /**
  * The three big products of the final scoring layer, cache-blocked so that the inner loop runs
  * over contiguous floats (which C2 vectorizes), with item blocks or row blocks as parallel

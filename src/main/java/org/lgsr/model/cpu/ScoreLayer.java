@@ -1,5 +1,7 @@
 package org.lgsr.model.cpu;
 
+import org.lgsr.util.Parallel;
+
 /**
  * The scoring layer of a training step on its own, for benchmarks: packs E into item panels,
  * then scores, softmax cross-entropy and both backward products ({@link VecKernels#scoreStep}),

@@ -1,5 +1,7 @@
 package org.lgsr.model.cpu;
 
+import org.lgsr.util.Parallel;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;

@@ -1,4 +1,4 @@
-package org.lgsr.model.cpu;
+package org.lgsr.util;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
