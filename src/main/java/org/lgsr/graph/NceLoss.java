@@ -1,5 +1,6 @@
 package org.lgsr.graph;
 
+import org.lgsr.model.cpu.Simd;
 import org.lgsr.util.Parallel;
 
 /**
@@ -31,6 +32,11 @@ import org.lgsr.util.Parallel;
 public final class NceLoss implements AutoCloseable {
     private static final int ROWS_PER_TASK = 64;
     private static final int J_PER_TASK = 10;
+    /**
+     * System property read at construction: {@code false} keeps the scalar loops even where the
+     * Vector API is usable (for comparisons; the scalar loops are also the fallback).
+     */
+    public static final String VECTOR_PROPERTY = "lgsr.nce.vector";
 
     private final int d;
     private final int maxRows;
@@ -46,6 +52,8 @@ public final class NceLoss implements AutoCloseable {
     private final float[] dwt;     // (d, S) dw transposed
     private final float[] dsb;     // (S)
     private final double[] rowLoss;
+    private final float[] v;       // (n, d) gathered input rows (vector path)
+    private final boolean vector;
 
     public NceLoss(int d, int maxRows, int maxSampled, int threads) {
         this.d = d;
@@ -62,6 +70,14 @@ public final class NceLoss implements AutoCloseable {
         this.dwt = new float[maxSampled * d];
         this.dsb = new float[maxSampled];
         this.rowLoss = new double[maxRows];
+        this.vector = Simd.available() && d >= Simd.lanes()
+                && !"false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "true"));
+        this.v = vector ? new float[maxRows * d] : new float[0];
+    }
+
+    /** Whether the Vector API body ({@link NceLossVec}) runs (when S is at least one vector too). */
+    public boolean vectorized() {
+        return vector;
     }
 
     /** Returns the batch loss; see the class comment. */
@@ -80,6 +96,40 @@ public final class NceLoss implements AutoCloseable {
             for (int j = 0; j < dd; j++) wt[j * s + k] = theta[row + j];
             sb[k] = bias[sampled[k]] - sampledLogQ[k];
         }
+        if (vector && s >= Simd.lanes()) {
+            NceLossVec.run(dd, e, eOff, theta, bias, inputs, labels, trueLogQ, n, sampled, s, removeAccidentalHits,
+                    v, w, wt, sb, g, gTrue, dv, dwt, dsb, rowLoss, par);
+        } else {
+            scalarBody(e, eOff, theta, bias, inputs, labels, trueLogQ, n, sampled, s, removeAccidentalHits);
+        }
+        for (int j = 0; j < dd; j++) {
+            for (int k = 0; k < s; k++) dw[k * dd + j] = dwt[j * s + k];
+        }
+        for (int k = 0; k < s; k++) {
+            int row = sampled[k] * dd;
+            int wo = k * dd;
+            for (int j = 0; j < dd; j++) thetaGrad[row + j] += dw[wo + j];
+            biasGrad[sampled[k]] += dsb[k];
+        }
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            total += rowLoss[i];
+            int vo = eOff + inputs[i] * dd;
+            int lo = labels[i] * dd;
+            float gt = gTrue[i];
+            for (int j = 0; j < dd; j++) thetaGrad[lo + j] += gt * e[vo + j];
+            biasGrad[labels[i]] += gt;
+            int go = eGradOff + inputs[i] * dd;
+            int dvo = i * dd;
+            for (int j = 0; j < dd; j++) eGrad[go + j] += dv[dvo + j];
+        }
+        return total / n;
+    }
+
+    /** The scalar loops (fallback and comparison): g, gTrue, dv, dwt, dsb and rowLoss. */
+    private void scalarBody(float[] e, int eOff, float[] theta, float[] bias, int[] inputs, int[] labels,
+                            float[] trueLogQ, int n, int[] sampled, int s, boolean removeAccidentalHits) {
+        final int dd = d;
         final float invN = 1.0f / n;
         // rows: logits, loss, logit gradients, input gradients
         par.forEach((n + ROWS_PER_TASK - 1) / ROWS_PER_TASK, task -> {
@@ -153,28 +203,6 @@ public final class NceLoss implements AutoCloseable {
                 }
             }
         });
-        for (int j = 0; j < dd; j++) {
-            for (int k = 0; k < s; k++) dw[k * dd + j] = dwt[j * s + k];
-        }
-        for (int k = 0; k < s; k++) {
-            int row = sampled[k] * dd;
-            int wo = k * dd;
-            for (int j = 0; j < dd; j++) thetaGrad[row + j] += dw[wo + j];
-            biasGrad[sampled[k]] += dsb[k];
-        }
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            total += rowLoss[i];
-            int vo = eOff + inputs[i] * dd;
-            int lo = labels[i] * dd;
-            float gt = gTrue[i];
-            for (int j = 0; j < dd; j++) thetaGrad[lo + j] += gt * e[vo + j];
-            biasGrad[labels[i]] += gt;
-            int go = eGradOff + inputs[i] * dd;
-            int dvo = i * dd;
-            for (int j = 0; j < dd; j++) eGrad[go + j] += dv[dvo + j];
-        }
-        return total / n;
     }
 
     /**

@@ -121,45 +121,112 @@ class NceLossTest {
 
     @Test
     void floatKernelMatchesTheReferenceAtFullSizeOnRealisticBatch() {
-        // d 100, 512 sampled, 300 rows with repeated ids, several row/sample blocks, 2 threads
-        int items = 2000;
-        int d = 100;
-        int n = 300;
-        int s = 512;
-        Rng r = new Rng(77);
-        int[] in = new int[n];
-        int[] lab = new int[n];
-        double[] tq = new double[n];
-        for (int i = 0; i < n; i++) {
-            in[i] = 1 + r.nextInt(60);
-            lab[i] = 1 + r.nextInt(items - 1);
-            tq[i] = -1 - 3 * r.nextDouble();
+        // d 100, 512 sampled, 300 rows with repeated ids, several row/sample blocks, 2 threads;
+        // the Vector API body where available, and the scalar loops
+        checkAgainstReference(100, 512, 300, 2000, true);
+        checkAgainstReference(100, 512, 300, 2000, false);
+    }
+
+    @Test
+    void floatKernelMatchesTheReferenceAtOddWidths() {
+        // widths that are not multiples of a vector (tails, overlapping column groups, a last
+        // row block and a last dW block that are partial)
+        checkAgainstReference(37, 40, 301, 500, true);
+        checkAgainstReference(100, 83, 517, 900, true);
+        checkAgainstReference(100, 64, 260, 900, true);
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        for (int[] shape : new int[][] {{100, 512, 700}, {37, 40, 301}}) {
+            float[][] one = run(shape[0], shape[1], shape[2], 1500, 1, true);
+            float[][] three = run(shape[0], shape[1], shape[2], 1500, 3, true);
+            for (int a = 0; a < one.length; a++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(one[a], three[a], "output " + a + " for " + java.util.Arrays.toString(shape));
+            }
         }
-        int[] samp = new int[s];
-        double[] sq = new double[s];
-        for (int k = 0; k < s; k++) {
-            samp[k] = 1 + (k * 7) % (items - 1);
-            sq[k] = -2 * r.nextDouble();
+    }
+
+    @Test
+    void vectorLog1pIsAccurate() {
+        if (!org.lgsr.model.cpu.Simd.available()) return;
+        int lanes = org.lgsr.model.cpu.Simd.lanes();
+        float[] u = new float[lanes];
+        float[] out = new float[lanes];
+        double worst = 0;
+        for (int i = 0; i <= 100_000; i += lanes) {
+            for (int l = 0; l < lanes; l++) u[l] = (float) Math.min(1.0, (i + l) / 100_000.0 * ((i + l) % 3 == 0 ? 1e-6 : 1));
+            NceLossVecProbe.log1p(u, out);
+            for (int l = 0; l < lanes; l++) {
+                double want = Math.log1p(u[l]);
+                if (want > 0) worst = Math.max(worst, Math.abs(out[l] - want) / want);
+            }
         }
-        lab[3] = samp[10];
-        double[] e = random(items * d, 4, 0.1);
-        double[] th = random(items * d, 5, 0.1);
-        double[] b = random(items, 6, 0.1);
-        double[] ge = new double[e.length];
-        double[] gt = new double[th.length];
-        double[] gb = new double[b.length];
-        double ref = NceLossReference.forwardBackward(e, th, b, d, in, lab, tq, n, samp, sq, s, true, ge, gt, gb);
-        float[] fge = new float[e.length];
-        float[] fgt = new float[th.length];
-        float[] fgb = new float[b.length];
-        try (NceLoss k = new NceLoss(d, 512, 512, 2)) {
-            double got = k.forwardBackward(toFloat(e), 0, toFloat(th), toFloat(b), in, lab, toFloat(tq), n, samp, toFloat(sq), s,
-                    true, fge, 0, fgt, fgb);
-            assertEquals(ref, got, 1e-5 * Math.abs(ref));
+        assertTrue(worst < 5e-7, "relative error " + worst);
+    }
+
+    /** Shared random problem; returns {eGrad, thetaGrad, biasGrad, {loss}} of the float kernel. */
+    private static float[][] run(int d, int s, int n, int items, int threads, boolean vector) {
+        Problem p = new Problem(d, s, n, items);
+        float[] fge = new float[p.e.length];
+        float[] fgt = new float[p.th.length];
+        float[] fgb = new float[p.b.length];
+        String keep = System.getProperty(NceLoss.VECTOR_PROPERTY);
+        System.setProperty(NceLoss.VECTOR_PROPERTY, Boolean.toString(vector));
+        double got;
+        try (NceLoss k = new NceLoss(d, n + 5, s + 3, threads)) {
+            got = k.forwardBackward(toFloat(p.e), 0, toFloat(p.th), toFloat(p.b), p.in, p.lab, toFloat(p.tq), n, p.samp,
+                    toFloat(p.sq), s, true, fge, 0, fgt, fgb);
+        } finally {
+            if (keep == null) System.clearProperty(NceLoss.VECTOR_PROPERTY);
+            else System.setProperty(NceLoss.VECTOR_PROPERTY, keep);
         }
-        assertClose(ge, fge, "dE");
-        assertClose(gt, fgt, "dtheta");
-        assertClose(gb, fgb, "dbias");
+        return new float[][] {fge, fgt, fgb, {(float) got}};
+    }
+
+    private static final class Problem {
+        final int[] in, lab, samp;
+        final double[] tq, sq, e, th, b;
+
+        Problem(int d, int s, int n, int items) {
+            Rng r = new Rng(77);
+            in = new int[n];
+            lab = new int[n];
+            tq = new double[n];
+            for (int i = 0; i < n; i++) {
+                in[i] = 1 + r.nextInt(60);
+                lab[i] = 1 + r.nextInt(items - 1);
+                tq[i] = -1 - 3 * r.nextDouble();
+            }
+            samp = new int[s];
+            sq = new double[s];
+            for (int k = 0; k < s; k++) {
+                samp[k] = 1 + (k * 7) % (items - 1);
+                sq[k] = -2 * r.nextDouble();
+            }
+            lab[3] = samp[10];
+            lab[n - 1] = samp[s - 1];
+            e = random(items * d, 4, 0.1);
+            th = random(items * d, 5, 0.1);
+            b = random(items, 6, 0.1);
+        }
+    }
+
+    /**
+     * Float kernel against the double reference: loss within 1e-5 relative, every gradient
+     * element within 1e-5 of the largest element of its table.
+     */
+    private static void checkAgainstReference(int d, int s, int n, int items, boolean vector) {
+        Problem p = new Problem(d, s, n, items);
+        double[] ge = new double[p.e.length];
+        double[] gt = new double[p.th.length];
+        double[] gb = new double[p.b.length];
+        double ref = NceLossReference.forwardBackward(p.e, p.th, p.b, d, p.in, p.lab, p.tq, n, p.samp, p.sq, s, true, ge, gt, gb);
+        float[][] got = run(d, s, n, items, 2, vector);
+        assertEquals(ref, got[3][0], 1e-5 * Math.abs(ref), "loss");
+        assertClose(ge, got[0], "dE");
+        assertClose(gt, got[1], "dtheta");
+        assertClose(gb, got[2], "dbias");
     }
 
     private static void assertClose(double[] want, float[] got, String name) {
