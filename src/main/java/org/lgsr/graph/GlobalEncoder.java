@@ -115,6 +115,8 @@ public final class GlobalEncoder implements AutoCloseable {
     private final Rng rng = new Rng(0);
     private int stamp;
     private long step;
+    /** Nanoseconds spent per phase: sampling and log Q, loss, collect, theta/bias Adam, E step. */
+    private final long[] phaseNanos = new long[5];
 
     public GlobalEncoder(ItemGraph graph, Config c) {
         this.c = c;
@@ -165,6 +167,19 @@ public final class GlobalEncoder implements AutoCloseable {
         return bias;
     }
 
+    /**
+     * Nanoseconds spent so far in each phase of {@link #trainBatch}: {sampling and log Q, loss,
+     * collecting touched rows, Adam on theta and bias, the E step}; a copy.
+     */
+    public long[] phaseNanos() {
+        return phaseNanos.clone();
+    }
+
+    /** Whether the loss runs its Vector API body. */
+    public boolean vectorLoss() {
+        return loss.vectorized();
+    }
+
     /** Adam steps taken (batches trained). */
     public long steps() {
         return step;
@@ -179,6 +194,7 @@ public final class GlobalEncoder implements AutoCloseable {
                              double lr, EmbeddingStep eStep) {
         if (n < 1 || n > c.batchSize()) throw new IllegalArgumentException("batch of " + n + " pairs, limit " + c.batchSize());
         step++;
+        long t0 = System.nanoTime();
         int s = c.numSampled();
         rng.reset(Rng.key(c.seed(), step, -3));
         int tries = sampler.sample(rng, s, c.uniqueSampling(), sampledRanks);
@@ -191,11 +207,14 @@ public final class GlobalEncoder implements AutoCloseable {
             if (r < 0) throw new IllegalArgumentException("label " + labels[i] + " is not a graph node");
             trueLogQ[i] = (float) Math.log(sampler.expectedCount(r, s, tries));
         }
+        long t1 = System.nanoTime();
         double batchLoss = loss.forwardBackward(e, eOff, theta, bias, inputs, labels, trueLogQ, n, sampled, sampledLogQ, s,
                 c.removeAccidentalHits(), eGrad, eGradOff, thetaGrad, biasGrad);
+        long t2 = System.nanoTime();
         // rows holding gradient
         int nt = collect(labels, n, sampled, s, thetaRows);
         int ne = collect(inputs, n, null, 0, eRows);
+        long t3 = System.nanoTime();
         float lrT = AdamTf.lrT(lr, AdamTf.BETA1, AdamTf.BETA2, step);
         if (c.adamMode() == AdamTf.Mode.LAZY) {
             AdamTf.rows(theta, 0, thetaGrad, 0, mTheta, vTheta, 0, d, thetaRows, nt, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
@@ -214,11 +233,18 @@ public final class GlobalEncoder implements AutoCloseable {
             Arrays.fill(thetaGrad, r * d, r * d + d, 0f);
             biasGrad[r] = 0f;
         }
+        long t4 = System.nanoTime();
         eStep.apply(eRows, ne);
         for (int i = 0; i < ne; i++) {
             int o = eGradOff + eRows[i] * d;
             Arrays.fill(eGrad, o, o + d, 0f);
         }
+        long t5 = System.nanoTime();
+        phaseNanos[0] += t1 - t0;
+        phaseNanos[1] += t2 - t1;
+        phaseNanos[2] += t3 - t2;
+        phaseNanos[3] += t4 - t3;
+        phaseNanos[4] += t5 - t4;
         return batchLoss;
     }
 
