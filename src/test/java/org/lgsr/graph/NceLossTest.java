@@ -223,10 +223,22 @@ class NceLossTest {
         double[] gb = new double[p.b.length];
         double ref = NceLossReference.forwardBackward(p.e, p.th, p.b, d, p.in, p.lab, p.tq, n, p.samp, p.sq, s, true, ge, gt, gb);
         float[][] got = run(d, s, n, items, 2, vector);
+        System.out.printf("NceLoss %s d=%d S=%d n=%d: loss rel. error %.2e; max |error| / max |gradient|: dE %.2e, dtheta %.2e, dbias %.2e%n",
+                vector ? "vector" : "scalar", d, s, n, Math.abs(got[3][0] - ref) / Math.abs(ref), relErr(ge, got[0]),
+                relErr(gt, got[1]), relErr(gb, got[2]));
         assertEquals(ref, got[3][0], 1e-5 * Math.abs(ref), "loss");
         assertClose(ge, got[0], "dE");
         assertClose(gt, got[1], "dtheta");
         assertClose(gb, got[2], "dbias");
+    }
+
+    private static double relErr(double[] want, float[] got) {
+        double max = 0, err = 0;
+        for (int i = 0; i < want.length; i++) {
+            max = Math.max(max, Math.abs(want[i]));
+            err = Math.max(err, Math.abs(want[i] - got[i]));
+        }
+        return err / max;
     }
 
     private static void assertClose(double[] want, float[] got, String name) {
