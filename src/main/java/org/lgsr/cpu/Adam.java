@@ -41,6 +41,30 @@ public final class Adam {
      */
     public static void adam(float[] p, int pOff, float[] g, int gOff, float[] m, float[] v, int mOff, int n,
                             float lrT, float beta1, float beta2, float eps) {
+        int from = 0;
+        if (VECTOR && n >= org.lgsr.model.cpu.Simd.lanes()) {
+            from = org.lgsr.model.cpu.Vec.adam(p, pOff, g, gOff, m, v, mOff, n, lrT, beta1, beta2, eps);
+        }
+        adamScalar(p, pOff + from, g, gOff + from, m, v, mOff + from, n - from, lrT, beta1, beta2, eps);
+    }
+
+    /**
+     * Whether {@link #adam} runs its whole vectors with the Vector API ({@code Vec.adam}, the
+     * same operations, so the same bits): when it is available and {@code lgsr.adam.vector} is
+     * not {@code false}; {@link #useVector} switches it (for speed comparisons).
+     */
+    private static boolean VECTOR = org.lgsr.model.cpu.Simd.available()
+            && !"false".equalsIgnoreCase(System.getProperty("lgsr.adam.vector", "true"));
+
+    /** Turns the Vector API body of {@link #adam} on (where available) or off; returns the new state. */
+    public static boolean useVector(boolean on) {
+        VECTOR = on && org.lgsr.model.cpu.Simd.available();
+        return VECTOR;
+    }
+
+    /** The scalar loop of {@link #adam} (the definition; also its tail and fallback). */
+    static void adamScalar(float[] p, int pOff, float[] g, int gOff, float[] m, float[] v, int mOff, int n,
+                           float lrT, float beta1, float beta2, float eps) {
         final float omb1 = 1.0f - beta1, omb2 = 1.0f - beta2;
         for (int i = 0; i < n; i++) {
             float gi = g[gOff + i];

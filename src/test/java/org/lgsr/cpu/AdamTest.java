@@ -44,4 +44,22 @@ class AdamTest {
         }
         assertEquals(0, Math.sqrt(num / den), 1e-6, "seed " + seed);
     }
+
+    @Test
+    void vectorStepHasTheScalarLoopsBits() {
+        // odd length and offsets: whole vectors, then the scalar tail; several steps
+        int n = 1003;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        float[][] a = new float[4][n + 7], b = new float[4][n + 7];
+        for (int k = 0; k < 4; k++) {
+            for (int i = 0; i < n + 7; i++) a[k][i] = b[k][i] = (float) ((r.nextDouble() - 0.5) * (k == 3 ? 1e-3 : 1));
+        }
+        for (int i = 0; i < n + 7; i++) a[3][i] = b[3][i] = Math.abs(a[3][i]);
+        for (int step = 1; step <= 3; step++) {
+            float lrT = Adam.learningRate(1e-2, 0.9f, 0.999f, step);
+            Adam.adam(a[0], 3, a[1], 5, a[2], a[3], 2, n, lrT, 0.9f, 0.999f, 1e-8f);
+            Adam.adamScalar(b[0], 3, b[1], 5, b[2], b[3], 2, n, lrT, 0.9f, 0.999f, 1e-8f);
+        }
+        for (int k = 0; k < 4; k++) org.junit.jupiter.api.Assertions.assertArrayEquals(b[k], a[k], "array " + k);
+    }
 }

@@ -35,4 +35,27 @@ public final class Vec {
     public static FloatVector exp(FloatVector x) {
         return VecKernels.exp(x);
     }
+
+    /**
+     * The Adam step of {@code org.lgsr.cpu.Adam#adam} on whole vectors, with the same IEEE
+     * operations in the same order (mul, add, sqrt, div; no fma), so the same bits:
+     * {@code m = b1 m + (1-b1) g; v = b2 v + (1-b2) (g g); p = p - (lrT m) / (sqrt(v) + eps)}.
+     * Covers elements [0, n - n % lanes); returns that count (the caller does the rest).
+     */
+    public static int adam(float[] p, int pOff, float[] g, int gOff, float[] m, float[] v, int mOff, int n,
+                           float lrT, float beta1, float beta2, float eps) {
+        final float omb1 = 1.0f - beta1, omb2 = 1.0f - beta2;
+        final int L = VecKernels.L;
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector gi = FloatVector.fromArray(SPECIES, g, gOff + i);
+            FloatVector mi = FloatVector.fromArray(SPECIES, m, mOff + i).mul(beta1).add(gi.mul(omb1));
+            FloatVector vi = FloatVector.fromArray(SPECIES, v, mOff + i).mul(beta2).add(gi.mul(gi).mul(omb2));
+            FloatVector pi = FloatVector.fromArray(SPECIES, p, pOff + i);
+            pi.sub(mi.mul(lrT).div(vi.sqrt().add(eps))).intoArray(p, pOff + i);
+            mi.intoArray(m, mOff + i);
+            vi.intoArray(v, mOff + i);
+        }
+        return i;
+    }
 }
