@@ -1,10 +1,25 @@
 #!/usr/bin/env bash
-# Benchmarks (JMH), run from the application jar. Usage: scripts/bench.sh [JMH-REGEX] [JMH ARGS...]
-#   scripts/bench.sh DatasetLoad      time to load diginetica and yoochoose64 (cold JVM, -Xmx300m)
+# Benchmarks, run from the application jar. Usage:
+#   scripts/bench.sh score                 JMH: the machine's FP32 peak and the scoring step
+#                                          (B=512 x d=100 by 100 x 37484, forward + backward),
+#                                          printed as GFLOP/s and % of peak (medians)
+#   scripts/bench.sh graph [DATASET]       the global encoder on a real dataset: graph, alias
+#                                          tables, walks/s, skip-gram pairs/s (N_s 512 and 16)
+#   scripts/bench.sh load                  JMH: time to load diginetica and yoochoose64
+#                                          (cold JVM per fork, -Xmx300m)
+#   scripts/bench.sh JMH-REGEX [JMH ARGS]  any JMH benchmark of the jar
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$here/lgsr" --version >/dev/null   # builds the jar when needed
 if [[ -z "${LGSR_DATA:-}" && -d "$here/../shared/data" ]]; then
   export LGSR_DATA="$(cd "$here/../shared/data" && pwd)"
 fi
-exec java --add-modules jdk.incubator.vector -cp "$here/target/lgsr.jar" org.openjdk.jmh.Main "$@"
+java=(java --add-modules jdk.incubator.vector -XX:+UseParallelGC)
+jar="$here/target/lgsr.jar"
+case "${1:-}" in
+  score) shift; exec "${java[@]}" -cp "$jar" org.lgsr.bench.ScoreStepBench "$@" ;;
+  graph) shift; exec "${java[@]}" -Xmx8g -cp "$jar" org.lgsr.bench.GraphBench "${1:-yoochoose64}" "${LGSR_DATA:-data}" "${@:2}" ;;
+  load) shift; exec "${java[@]}" -cp "$jar" org.openjdk.jmh.Main DatasetLoad -f 5 "$@" ;;
+  "") sed -n '2,11p' "$0"; exit 2 ;;
+  *) exec "${java[@]}" -cp "$jar" org.openjdk.jmh.Main "$@" ;;
+esac
