@@ -37,7 +37,8 @@ jdk="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
 # What the GPU tests and the benchmark reach (jdeps on the whole jar adds java.desktop, java.sql
 # and java.compiler for JMH, picocli and progress bars: 15 MiB the device run never loads).
 # JUnit's launcher logs (java.logging) and writes XML reports (java.xml).
-modules="java.base,java.logging,java.xml,java.management,jdk.unsupported"
+# jdk.incubator.vector: the CPU twins take their Vector API paths as on the build machines.
+modules="java.base,java.logging,java.xml,java.management,jdk.unsupported,jdk.incubator.vector"
 compress="--compress=2"
 jlink_help="$("$jdk/bin/jlink" --help 2>&1)"
 grep -q 'zip-\[0-9\]' <<<"$jlink_help" && compress="--compress=zip-6"

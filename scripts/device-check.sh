@@ -61,14 +61,14 @@ fi
 echo "== GPU tests (tag gpu)"
 reports=/tmp/lgsr-junit
 rm -rf "$reports"
-"$java_bin" -jar "$b/junit-console.jar" execute --disable-banner --disable-ansi-colors --details=tree --exclude-engine=junit-vintage \
+"$java_bin" --add-modules jdk.incubator.vector -jar "$b/junit-console.jar" execute --disable-banner --disable-ansi-colors --details=tree --exclude-engine=junit-vintage \
   --class-path "$b/lgsr.jar:$b/test-classes" --scan-class-path "$b/test-classes" --include-tag gpu \
   --reports-dir "$reports"
 tests_rc=$?
 cp "$reports"/TEST-junit-jupiter.xml "$out/junit-jupiter.xml" 2>/dev/null
 
 echo "== benchmarks (CUDA events, median of 20 after 3 warm-ups)"
-"$java_bin" -cp "$b/lgsr.jar" org.lgsr.gpu.bench.GpuBench "$out/bench.json" || echo "GpuBench failed"
+"$java_bin" --add-modules jdk.incubator.vector -cp "$b/lgsr.jar" org.lgsr.gpu.bench.GpuBench "$out/bench.json" || echo "GpuBench failed"
 if command -v python3 >/dev/null; then
   python3 scripts/torch_matmul.py "$out/torch.json" || echo "torch_matmul failed"
 fi
