@@ -25,6 +25,16 @@ public final class ItemKnn implements BatchScorer {
         this.train = train;
         this.includeSelf = includeSelf;
         support = new int[numItems];
+        forEachDistinct(train, numItems, (s, v) -> support[v]++);
+        itemOffsets = new int[numItems + 1];
+        for (int j = 0; j < numItems; j++) itemOffsets[j + 1] = itemOffsets[j] + support[j];
+        itemSessions = new int[itemOffsets[numItems]];
+        int[] fill = itemOffsets.clone();
+        forEachDistinct(train, numItems, (s, v) -> itemSessions[fill[v]++] = s);
+    }
+
+    /** Calls {@code visit(s, v)} once for every distinct item {@code v} of every session {@code s}, in order. */
+    private static void forEachDistinct(Sessions train, int numItems, java.util.function.BiConsumer<Integer, Integer> visit) {
         int[] lastSeen = new int[numItems];
         java.util.Arrays.fill(lastSeen, -1);
         for (int s = 0; s < train.size(); s++) {
@@ -32,21 +42,7 @@ public final class ItemKnn implements BatchScorer {
                 int v = train.item(s, k);
                 if (lastSeen[v] != s) {
                     lastSeen[v] = s;
-                    support[v]++;
-                }
-            }
-        }
-        itemOffsets = new int[numItems + 1];
-        for (int j = 0; j < numItems; j++) itemOffsets[j + 1] = itemOffsets[j] + support[j];
-        itemSessions = new int[itemOffsets[numItems]];
-        int[] fill = itemOffsets.clone();
-        java.util.Arrays.fill(lastSeen, -1);
-        for (int s = 0; s < train.size(); s++) {
-            for (int k = 0; k < train.length(s); k++) {
-                int v = train.item(s, k);
-                if (lastSeen[v] != s) {
-                    lastSeen[v] = s;
-                    itemSessions[fill[v]++] = s;
+                    visit.accept(s, v);
                 }
             }
         }

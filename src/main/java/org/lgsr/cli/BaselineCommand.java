@@ -17,15 +17,12 @@ final class BaselineCommand implements Runnable {
     @Option(names = "--method", required = true, paramLabel = "METHOD", description = "pop, spop or itemknn.")
     String method;
 
-    @Option(names = "--dataset", defaultValue = "synth", paramLabel = "NAME",
-            description = "synth (default), yoochoose64, yoochoose4, diginetica, or a dataset folder.")
-    String dataset;
+    @Mixin
+    DataOptions.Choice dataset;
 
     @Option(names = "--knn-include-self", description = "Item-KNN: also recommend the session's last item (off: the paper's baseline).")
     boolean knnIncludeSelf;
 
-    @Mixin
-    DataOptions data;
 
     @Mixin
     EvalOptions eval;
@@ -42,7 +39,7 @@ final class BaselineCommand implements Runnable {
         if (device.resolve() == Device.GPU) {
             System.err.println("baselines have no GPU path: " + method + " computes on the CPU");
         }
-        SessionDataset ds = data.load(dataset);
+        SessionDataset ds = dataset.load();
         long t0 = System.nanoTime();
         BatchScorer scorer = Baselines.create(method, ds, knnIncludeSelf);
         Metrics m = new Evaluator(ks, eval.threads()).evaluate(scorer, ds.test());

@@ -21,9 +21,8 @@ import picocli.CommandLine.Option;
                 "(configuration, dataset checksums, git commit, machine, per-epoch metrics and timings).",
                 "Ctrl-C stops after the current step and writes the report so far."})
 final class TrainCommand implements Runnable {
-    @Option(names = "--dataset", defaultValue = "synth", paramLabel = "NAME",
-            description = "synth (default), yoochoose64, yoochoose4, diginetica, or a dataset folder.")
-    String dataset;
+    @Mixin
+    DataOptions.Choice dataset;
 
     @Option(names = "--variant", defaultValue = "lgsr", paramLabel = "V",
             description = "lgsr (default: joint training with the global encoder), lgsr-c (the recommendation module alone), lgsr-a (s_f from f_t only).")
@@ -72,7 +71,7 @@ final class TrainCommand implements Runnable {
     @Option(names = "--eval-every", defaultValue = "1", description = "Evaluate after every N epochs and after the last (default: ${DEFAULT-VALUE}).")
     int evalEvery;
 
-    @Option(names = "--validation", description = "Hold out the last 10% of training sessions for model selection.")
+    @Option(names = "--validation", description = "Hold out the last 10%% of training sessions for model selection.")
     boolean validation;
 
     @Option(names = "--walks-per-node", paramLabel = "T", description = "lgsr: walk rounds, every node starting one walk per round [preset] (paper 13, quick 4).")
@@ -105,8 +104,6 @@ final class TrainCommand implements Runnable {
     @Option(names = "--report", paramLabel = "FILE", description = "Run report (default: runs/DATASET-VARIANT-TIME.json).")
     Path report;
 
-    @Mixin
-    DataOptions data;
 
     @Mixin
     EvalOptions eval;
@@ -119,7 +116,7 @@ final class TrainCommand implements Runnable {
 
     @Override
     public void run() {
-        String p = preset.equals("auto") ? (dataset.equals(org.lgsr.data.Datasets.SYNTH) ? "quick" : "paper") : preset;
+        String p = preset.equals("auto") ? (dataset.name.equals(org.lgsr.data.Datasets.SYNTH) ? "quick" : "paper") : preset;
         if (!p.equals("paper") && !p.equals("quick")) {
             throw new IllegalArgumentException("--preset: unknown preset '" + preset + "'; known: auto, paper, quick");
         }
@@ -129,17 +126,17 @@ final class TrainCommand implements Runnable {
             throw new IllegalArgumentException("--g-adam: unknown mode '" + gAdam + "'; known: dense, lazy");
         }
         int nEpochs = epochs != null ? epochs : quick ? 10 : 30;
-        TrainConfig cfg = new TrainConfig(dataset, variant, nEpochs, batch, lr, lrSchedule, dropout, l2, dim, maxLen, sigmoid, seed,
+        TrainConfig cfg = new TrainConfig(dataset.name, variant, nEpochs, batch, lr, lrSchedule, dropout, l2, dim, maxLen, sigmoid, seed,
                 eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation,
                 new org.lgsr.train.GlobalSettings(orElse(walksPerNode, quick ? 4 : 13), orElse(walkLength, quick ? 20 : 50), window,
                         orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta));
-        System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset + ")" : ""));
+        System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ")" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         Device d = device.resolve();
         if (d == Device.GPU) {
             System.err.println("device: the GPU training engine is not built yet; training on the CPU engine");
         }
-        SessionDataset ds = data.load(dataset);
+        SessionDataset ds = dataset.load();
         Path reportFile = report != null ? report : Paths.get("runs", ds.name().replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + variant + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
 

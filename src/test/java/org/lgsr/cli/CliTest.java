@@ -77,10 +77,11 @@ class CliTest {
     @Test
     void everyCommandHasHelp() {
         for (String[] cmd : new String[][] {{"--help"}, {"datasets", "--help"}, {"datasets", "stats", "--help"},
-                {"baseline", "--help"}, {"synth", "--help"}, {"preprocess", "--help"}}) {
+                {"baseline", "--help"}, {"synth", "--help"}, {"preprocess", "--help"}, {"train", "--help"}}) {
             Run r = run(cmd);
             assertEquals(0, r.code(), String.join(" ", cmd));
             assertTrue(r.out().contains("Usage:"), r.out());
+            assertFalse(r.err().contains("WARN"), r.err()); // e.g. an unescaped % in a description
         }
     }
 
