@@ -61,6 +61,26 @@ public abstract sealed class DeviceBuffer implements AutoCloseable permits Devic
         else Cuda.check(JCudaDriver.cuMemcpyDtoDAsync(pointer(), src.pointer(), bytes(), stream.handle()), "cuMemcpyDtoDAsync");
     }
 
+    /** Host to device: {@code count} elements of the host array behind {@code host}, from element {@code srcOffset}, to element {@code dstOffset}. */
+    final void copyFromHost(jcuda.Pointer host, int srcOffset, long dstOffset, int count) {
+        checkRange(dstOffset, count);
+        Cuda.check(JCudaDriver.cuMemcpyHtoD(pointer().withByteOffset(dstOffset * ELEMENT_BYTES),
+                host.withByteOffset((long) srcOffset * ELEMENT_BYTES), (long) count * ELEMENT_BYTES), "cuMemcpyHtoD");
+    }
+
+    /** Device to host: {@code count} elements from element {@code srcOffset} into the host array behind {@code host} at {@code dstOffset}. */
+    final void copyToHost(long srcOffset, jcuda.Pointer host, int dstOffset, int count) {
+        checkRange(srcOffset, count);
+        Cuda.check(JCudaDriver.cuMemcpyDtoH(host.withByteOffset((long) dstOffset * ELEMENT_BYTES),
+                pointer().withByteOffset(srcOffset * ELEMENT_BYTES), (long) count * ELEMENT_BYTES), "cuMemcpyDtoH");
+    }
+
+    /** The length as a Java array length, or a clear error when it is too large for one. */
+    final int arrayLength() {
+        if (length > Integer.MAX_VALUE - 8) throw new IllegalStateException("device buffer of " + length + " elements is too large for a Java array");
+        return (int) length;
+    }
+
     final void checkRange(long offset, long count) {
         if (offset < 0 || count < 0 || offset + count > length) {
             throw new IndexOutOfBoundsException("elements [" + offset + ", " + (offset + count) + ") of a device buffer of " + length);

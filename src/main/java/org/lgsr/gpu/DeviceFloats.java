@@ -1,7 +1,6 @@
 package org.lgsr.gpu;
 
 import jcuda.Pointer;
-import jcuda.driver.JCudaDriver;
 
 /** A device buffer of float32. */
 public final class DeviceFloats extends DeviceBuffer {
@@ -27,9 +26,7 @@ public final class DeviceFloats extends DeviceBuffer {
     }
 
     public void copyFrom(float[] src, int srcOffset, long dstOffset, int count) {
-        checkRange(dstOffset, count);
-        Cuda.check(JCudaDriver.cuMemcpyHtoD(pointer().withByteOffset(dstOffset * ELEMENT_BYTES),
-                Pointer.to(src).withByteOffset((long) srcOffset * ELEMENT_BYTES), (long) count * ELEMENT_BYTES), "cuMemcpyHtoD");
+        copyFromHost(Pointer.to(src), srcOffset, dstOffset, count);
     }
 
     /** Device to host: elements [0, dst.length) into {@code dst}. */
@@ -38,14 +35,11 @@ public final class DeviceFloats extends DeviceBuffer {
     }
 
     public void copyTo(long srcOffset, float[] dst, int dstOffset, int count) {
-        checkRange(srcOffset, count);
-        Cuda.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(dst).withByteOffset((long) dstOffset * ELEMENT_BYTES),
-                pointer().withByteOffset(srcOffset * ELEMENT_BYTES), (long) count * ELEMENT_BYTES), "cuMemcpyDtoH");
+        copyToHost(srcOffset, Pointer.to(dst), dstOffset, count);
     }
 
     public float[] toArray() {
-        if (length() > Integer.MAX_VALUE - 8) throw new IllegalStateException("device buffer of " + length() + " elements is too large for a Java array");
-        float[] a = new float[(int) length()];
+        float[] a = new float[arrayLength()];
         copyTo(a);
         return a;
     }

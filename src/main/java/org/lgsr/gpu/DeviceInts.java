@@ -1,7 +1,6 @@
 package org.lgsr.gpu;
 
 import jcuda.Pointer;
-import jcuda.driver.JCudaDriver;
 
 /** A device buffer of int32 (also read as uint32 by kernels). */
 public final class DeviceInts extends DeviceBuffer {
@@ -25,9 +24,7 @@ public final class DeviceInts extends DeviceBuffer {
     }
 
     public void copyFrom(int[] src, int srcOffset, long dstOffset, int count) {
-        checkRange(dstOffset, count);
-        Cuda.check(JCudaDriver.cuMemcpyHtoD(pointer().withByteOffset(dstOffset * ELEMENT_BYTES),
-                Pointer.to(src).withByteOffset((long) srcOffset * ELEMENT_BYTES), (long) count * ELEMENT_BYTES), "cuMemcpyHtoD");
+        copyFromHost(Pointer.to(src), srcOffset, dstOffset, count);
     }
 
     public void copyTo(int[] dst) {
@@ -35,14 +32,11 @@ public final class DeviceInts extends DeviceBuffer {
     }
 
     public void copyTo(long srcOffset, int[] dst, int dstOffset, int count) {
-        checkRange(srcOffset, count);
-        Cuda.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(dst).withByteOffset((long) dstOffset * ELEMENT_BYTES),
-                pointer().withByteOffset(srcOffset * ELEMENT_BYTES), (long) count * ELEMENT_BYTES), "cuMemcpyDtoH");
+        copyToHost(srcOffset, Pointer.to(dst), dstOffset, count);
     }
 
     public int[] toArray() {
-        if (length() > Integer.MAX_VALUE - 8) throw new IllegalStateException("device buffer of " + length() + " elements is too large for a Java array");
-        int[] a = new int[(int) length()];
+        int[] a = new int[arrayLength()];
         copyTo(a);
         return a;
     }
