@@ -81,6 +81,21 @@ public final class AliasTable {
         }
     }
 
+    /** A copy of the segment offsets (length {@code segments() + 1}). */
+    public int[] offsets() {
+        return offsets.clone();
+    }
+
+    /** A copy of the keep probabilities, one per slot. */
+    public double[] prob() {
+        return prob.clone();
+    }
+
+    /** A copy of the aliases, one per slot (absolute slot indices within the same segment). */
+    public int[] alias() {
+        return alias.clone();
+    }
+
     /** Number of segments. */
     public int segments() {
         return offsets.length - 1;

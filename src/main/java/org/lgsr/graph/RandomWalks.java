@@ -51,6 +51,28 @@ public final class RandomWalks {
     private RandomWalks() {
     }
 
+    /**
+     * The start node of every walk: {@code starts[r * numNodes + s]} is the {@code s}-th node of
+     * round {@code r}'s order (a shuffle of {@link ItemGraph#nodes()} from the stream keyed
+     * {@code (seed, r, -1)}); length {@code rounds * numNodes}. Walk {@code w} of round
+     * {@code r = w / numNodes} draws its steps from the stream keyed {@code (seed, r, w - r * numNodes)}.
+     */
+    public static int[] starts(ItemGraph g, Config c) {
+        int[] nodes = g.nodes();
+        int n = nodes.length;
+        long walksL = (long) c.rounds() * n;
+        if (walksL > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("too many walks: " + walksL);
+        int[] starts = new int[(int) walksL];
+        Rng orderRng = new Rng(0);
+        for (int r = 0; r < c.rounds(); r++) {
+            int[] perm = nodes.clone();
+            orderRng.reset(Rng.key(c.seed(), r, -1));
+            orderRng.shuffle(perm);
+            System.arraycopy(perm, 0, starts, r * n, n);
+        }
+        return starts;
+    }
+
     public static Sessions generate(ItemGraph g, Config c) {
         return generate(g, AliasTable.of(g), c);
     }
@@ -65,14 +87,7 @@ public final class RandomWalks {
             throw new IllegalArgumentException("walk corpus too large: " + walksL + " walks of up to " + len);
         }
         int walks = (int) walksL;
-        int[] starts = new int[walks];
-        Rng orderRng = new Rng(0);
-        for (int r = 0; r < c.rounds(); r++) {
-            int[] perm = nodes.clone();
-            orderRng.reset(Rng.key(c.seed(), r, -1));
-            orderRng.shuffle(perm);
-            System.arraycopy(perm, 0, starts, r * n, n);
-        }
+        int[] starts = starts(g, c);
         int[] slots = new int[walks * len];
         int[] lengths = new int[walks];
         int[] offsets = g.offsets();

@@ -29,12 +29,22 @@ public final class SkipGramPairs {
         this.items = walks.items();
         this.before = window;
         this.after = window - 1;
-        this.order = new int[walks.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        new Rng(Rng.key(seed, pass, -2)).shuffle(order);
+        this.order = passOrder(walks.size(), seed, pass);
         this.walk = 0;
         this.pos = 0;
         this.ctx = order.length > 0 ? firstContext(0) : 0;
+    }
+
+    /**
+     * The order in which pass {@code pass} visits the walks: {@code 0 .. numWalks-1} shuffled by
+     * the stream keyed {@code (seed, pass, -2)}.
+     */
+    public static int[] passOrder(int numWalks, long seed, int pass) {
+        if (numWalks < 0) throw new IllegalArgumentException("numWalks must be >= 0, got " + numWalks);
+        int[] order = new int[numWalks];
+        for (int i = 0; i < numWalks; i++) order[i] = i;
+        new Rng(Rng.key(seed, pass, -2)).shuffle(order);
+        return order;
     }
 
     private int firstContext(int p) {
