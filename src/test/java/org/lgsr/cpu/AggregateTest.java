@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.lgsr.gpu.DeviceInfo;
+import org.lgsr.gpu.kernels.AggregateKernels;
 
 /**
  * The twin Aggregate against a float64 reference written here: the forward against a direct
@@ -367,6 +369,35 @@ class AggregateTest {
                 one, 0, 1, 4, 257, true, big, 0, big, 0, big, 0, big, 0));
         assertThrows(IllegalArgumentException.class, () -> Aggregate.gatherLast(big, 0, new int[] {0}, 0, 1, 4, 4, big, 0));
         assertThrows(IllegalArgumentException.class, () -> Aggregate.lastBackward(big, 0, null, 0, new int[] {5}, 0, 1, 4, 4, big, 0));
+    }
+
+    /** The launcher's checks run before any launch: no GPU needed. */
+    @Test
+    void launcherChecksLimitsAndAddresses() {
+        AggregateKernels k = new AggregateKernels(null, new DeviceInfo(0, "none", 9, 0, 132, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> k.aggregateForward(1, 1, 1, 1, 1, 0, 1, 33, 4, true, 1, 1, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> k.aggregateForward(1, 1, 1, 1, 1, 0, 1, 0, 4, true, 1, 1, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> k.aggregateBackward(1, 0, 1, 1, 1, 1, 1, 1, 4, 257, false, 1, 1, 1, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> k.aggregateBackward(1, 0, 1, 1, 1, 1, 1, -1, 4, 4, false, 1, 1, 1, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> k.aggregateBackward(1, 0, 1, 1, 0, 1, 1, 1, 4, 4, false, 1, 1, 1, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> k.lastBackward(1, 0, 1, 1, 4, 0, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> k.gatherLast(1, 0, 1, 4, 4, 1, null));
+        // B = 0 launches nothing (the module is null here)
+        k.aggregateForward(1, 1, 1, 1, 1, 0, 0, 4, 4, true, 1, 1, 1, null);
+        k.lastForward(1, 1, 0, 0, 4, 4, 1, 1, null);
+    }
+
+    /** The floors, counted by hand for B = 1, T = 2, d = 1, one valid slot. */
+    @Test
+    void floorsCountedByHand() {
+        // G read + written 16, U 4, F's valid row 4, q 4, len 4, alpha 8, cat + catD 16; mask 8 more
+        assertEquals(56, AggregateKernels.aggregateForwardBytes(1, 2, 1, 1, false));
+        assertEquals(64, AggregateKernels.aggregateForwardBytes(1, 2, 1, 1, true));
+        // dCatD 8, G + F valid 8, alpha 4, q 4, len 4, dF + dG 16, dU + dqPart 8
+        assertEquals(52, AggregateKernels.aggregateBackwardBytes(1, 2, 1, 1, false));
+        // dCatD 4, maskC 4, len 4, dF 8
+        assertEquals(20, AggregateKernels.lastBackwardBytes(1, 2, 1, true));
+        assertEquals(2 + 6 + 5 + 2, AggregateKernels.aggregateForwardFlops(1, 2, 1, 1, false));
     }
 
     @Test
