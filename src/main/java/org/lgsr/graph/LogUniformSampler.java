@@ -32,6 +32,11 @@ public final class LogUniformSampler {
         return itemOfRank.length;
     }
 
+    /** log(range + 1), the normaliser of {@link #probability} (for the device's log Q). */
+    public double logRange() {
+        return logRange;
+    }
+
     public int itemOfRank(int rank) {
         return itemOfRank[rank];
     }
