@@ -7,6 +7,8 @@
 #   bundle/runtime.tar.gz    a jlink'ed Java runtime (the GPU machine may have no Java), packed:
 #                            39 MiB unpacked, 22 MiB packed, and the carried tree is limited
 #   bundle/ptxas-report.txt  registers and spills of every kernel, as built
+#   bundle/data.tar.gz       yoochoose1_64 and diginetica (all_train_seq.txt, test.txt: ~5 MiB) from
+#                            $LGSR_DATA or ../shared/data, for run-gpu.sh there (never committed)
 # Then, with the device tool: run scripts/device-check.sh with carry ["bundle"] (see README).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,6 +49,19 @@ rt_version="$(bundle/runtime/bin/java -version 2>&1)"
 echo "${rt_version%%$'\n'*}"
 tar czf bundle/runtime.tar.gz -C bundle runtime
 rm -rf bundle/runtime
+
+echo "== datasets (all_train_seq.txt and test.txt: train.txt is derived from the former)"
+data_src="${LGSR_DATA:-$here/../shared/data}"
+data_list=()
+for ds in yoochoose1_64 diginetica; do
+  [[ -f $data_src/$ds/all_train_seq.txt && -f $data_src/$ds/test.txt ]] && data_list+=("$ds/all_train_seq.txt" "$ds/test.txt")
+done
+if (( ${#data_list[@]} > 0 )); then
+  tar czf bundle/data.tar.gz -C "$data_src" "${data_list[@]}"
+  echo "bundle/data.tar.gz: ${data_list[*]}"
+else
+  echo "no datasets under $data_src: run-gpu.sh there can train on synth only"
+fi
 
 {
   echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ)"

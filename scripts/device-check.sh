@@ -6,7 +6,9 @@
 #      and puts its folder on LD_LIBRARY_PATH
 #   3. the GPU tests (JUnit tag "gpu"): every kernel against its CPU twin, cuBLAS vs float64
 #   4. micro-benchmarks: Adam over 100M floats vs a device-to-device copy of the same bytes;
-#      sgemm 4096^3 FP32/TF32 vs torch.matmul, all timed with CUDA events in this same call
+#      sgemm 4096^3 FP32/TF32 vs torch.matmul, all timed with CUDA events in this same call;
+#      EngineBench: every kernel of a training step at yoochoose1_64's shapes against the two
+#      floors (FLOPs / FP32 rate, bytes / copy bandwidth), both measured in the same run
 #   5. a short table, printed LAST
 # Full logs and JSON go under $OUT (device-check.log, junit-jupiter.xml, bench.json,
 # torch.json, summary.txt). Exit code: 0 when GPU tests ran and all passed, 1 otherwise.
@@ -69,6 +71,7 @@ cp "$reports"/TEST-junit-jupiter.xml "$out/junit-jupiter.xml" 2>/dev/null
 
 echo "== benchmarks (CUDA events, median of 20 after 3 warm-ups)"
 "$java_bin" --add-modules jdk.incubator.vector -cp "$b/lgsr.jar" org.lgsr.gpu.bench.GpuBench "$out/bench.json" || echo "GpuBench failed"
+"$java_bin" --add-modules jdk.incubator.vector -cp "$b/lgsr.jar" org.lgsr.gpu.bench.EngineBench "$out/engine-bench.json" || echo "EngineBench failed"
 if command -v python3 >/dev/null; then
   python3 scripts/torch_matmul.py "$out/torch.json" || echo "torch_matmul failed"
 fi

@@ -105,6 +105,12 @@ final class TrainCommand implements Runnable {
     Path report;
 
 
+    @Option(names = "--tf32", description = "GPU engine: cuBLAS products in TF32 (tensor cores; about 1e-3 relative error per product) instead of FP32.")
+    boolean tf32;
+
+    @Option(names = "--profile", description = "GPU engine: time every kernel and phase with CUDA events; per-epoch device times in the report.")
+    boolean profile;
+
     @Mixin
     EvalOptions eval;
 
@@ -116,7 +122,13 @@ final class TrainCommand implements Runnable {
 
     @Override
     public void run() {
-        String p = preset.equals("auto") ? (dataset.name.equals(org.lgsr.data.Datasets.SYNTH) ? "quick" : "paper") : preset;
+        Device d = device.resolve();
+        boolean gpu = d == Device.GPU;
+        if (!gpu && (tf32 || profile)) {
+            throw new IllegalArgumentException((tf32 ? "--tf32" : "--profile") + ": only the GPU engine has it (the run is on the CPU)");
+        }
+        // the GPU affords the published settings on every dataset; the CPU only on named ones
+        String p = preset.equals("auto") ? (gpu || !dataset.name.equals(org.lgsr.data.Datasets.SYNTH) ? "paper" : "quick") : preset;
         if (!p.equals("paper") && !p.equals("quick")) {
             throw new IllegalArgumentException("--preset: unknown preset '" + preset + "'; known: auto, paper, quick");
         }
@@ -130,11 +142,10 @@ final class TrainCommand implements Runnable {
                 eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation,
                 new org.lgsr.train.GlobalSettings(orElse(walksPerNode, quick ? 4 : 13), orElse(walkLength, quick ? 20 : 50), window,
                         orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta));
-        System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ")" : ""));
+        System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (gpu ? "gpu" : "cpu") + ")" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
-        Device d = device.resolve();
-        if (d == Device.GPU) {
-            System.err.println("device: the GPU training engine is not built yet; training on the CPU engine");
+        if (gpu && cfg.joint() && cfg.global().lazyAdam()) {
+            throw new IllegalArgumentException("--g-adam lazy: the GPU engine implements the dense Adam of L_g only (TF's, the paper preset's)");
         }
         SessionDataset ds = dataset.load();
         Path reportFile = report != null ? report : Paths.get("runs", ds.name().replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + variant + "-"
@@ -153,8 +164,11 @@ final class TrainCommand implements Runnable {
         }, "lgsr-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            new Trainer(ds, cfg, System.out, reportFile).run("lgsr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
-                    "cpu", stop::get);
+            org.lgsr.train.TrainingEngine.Factory factory = gpu ? org.lgsr.engine.EngineTrainer.gpu(0, tf32, profile)
+                    : org.lgsr.train.TrainingEngine.Cpu.FACTORY;
+            String deviceLine = gpu ? "gpu: " + org.lgsr.gpu.GpuProbe.get().summary() + (tf32 ? " (TF32 products)" : " (FP32)") : "cpu";
+            new Trainer(ds, cfg, System.out, reportFile, factory).run("lgsr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+                    deviceLine, stop::get);
         } finally {
             finished.countDown();
             if (!stop.get()) {

@@ -26,6 +26,11 @@ public final class Evaluator {
         this(ks, Runtime.getRuntime().availableProcessors());
     }
 
+    /** The cut-offs K evaluated. */
+    public int[] ks() {
+        return ks.clone();
+    }
+
     public Metrics evaluate(BatchScorer scorer, Samples samples) {
         int n = scorer.numItems();
         for (int i = 0; i < samples.size(); i++) {

@@ -60,4 +60,30 @@ public final class GpuKernels {
     public void philoxUniform(DeviceFloats out, long n, long seed, long streamId, long offset, CudaStream stream) {
         module.launch("philox_uniform", blocksFor(n / 4 + 2), THREADS, 0, stream, out, n, seed, streamId, offset);
     }
+
+    /** {@link #adam} on raw device addresses (views inside a larger allocation). */
+    public void adam(long p, long g, long m, long v, long n, float lrT, float beta1, float beta2, float eps, CudaStream stream) {
+        if (n <= 0) return;
+        module.launch("adam", blocksFor((n + 3) / 4), THREADS, 0, stream, p, g, m, v, n, lrT, beta1, beta2, eps);
+    }
+
+    /** {@link #embeddingScatterAddSorted} on raw device addresses. */
+    public void embeddingScatterAddSorted(long gradTable, long gradOut, long idx, long rowOrder, long segStart, int segments, int d,
+                                          CudaStream stream) {
+        if (segments <= 0) return;
+        module.launch("embedding_scatter_add_sorted", blocksFor((long) segments * 32), THREADS, 0, stream, gradTable, gradOut, idx,
+                rowOrder, segStart, segments, d);
+    }
+
+    /** {@link #embeddingGather} on raw device addresses. */
+    public void embeddingGather(long out, long table, long idx, int rows, int d, CudaStream stream) {
+        if (rows <= 0) return;
+        module.launch("embedding_gather", blocksFor((long) rows * d), THREADS, 0, stream, out, table, idx, rows, d);
+    }
+
+    /** {@link #embeddingScatterAddAtomic} on raw device addresses. */
+    public void embeddingScatterAddAtomic(long gradTable, long gradOut, long idx, int rows, int d, CudaStream stream) {
+        if (rows <= 0) return;
+        module.launch("embedding_scatter_add_atomic", blocksFor((long) rows * d), THREADS, 0, stream, gradTable, gradOut, idx, rows, d);
+    }
 }

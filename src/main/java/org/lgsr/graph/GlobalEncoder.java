@@ -92,6 +92,7 @@ public final class GlobalEncoder implements AutoCloseable {
     private final int numItems;
     private final int d;
     private final LogUniformSampler sampler;
+    private final Negatives negatives;
     private final NceLoss loss;
     private final Parallel par;
     private final float[] theta;
@@ -106,13 +107,11 @@ public final class GlobalEncoder implements AutoCloseable {
     private final int[] inputs;
     private final int[] labels;
     private final float[] trueLogQ;
-    private final int[] sampledRanks;
     private final int[] sampled;
     private final float[] sampledLogQ;
     private final int[] rowStamp;
     private final int[] eRows;
     private final int[] thetaRows;
-    private final Rng rng = new Rng(0);
     private int stamp;
     private long step;
     /** Nanoseconds spent per phase: sampling and log Q, loss, collect, theta/bias Adam, E step. */
@@ -123,9 +122,7 @@ public final class GlobalEncoder implements AutoCloseable {
         this.numItems = graph.numItems();
         this.d = c.dim();
         this.sampler = new LogUniformSampler(graph);
-        if (c.uniqueSampling() && c.numSampled() > sampler.range()) {
-            throw new IllegalArgumentException(c.numSampled() + " unique negatives but only " + sampler.range() + " nodes");
-        }
+        this.negatives = new Negatives(sampler, c.numSampled(), c.uniqueSampling(), c.seed());
         this.loss = new NceLoss(d, c.batchSize(), c.numSampled(), c.threads());
         this.par = new Parallel(c.threads());
         long size = (long) numItems * d;
@@ -141,14 +138,17 @@ public final class GlobalEncoder implements AutoCloseable {
         this.inputs = new int[c.batchSize()];
         this.labels = new int[c.batchSize()];
         this.trueLogQ = new float[c.batchSize()];
-        this.sampledRanks = new int[c.numSampled()];
         this.sampled = new int[c.numSampled()];
         this.sampledLogQ = new float[c.numSampled()];
         this.rowStamp = new int[numItems];
         this.eRows = new int[Math.min(numItems, c.batchSize())];
         this.thetaRows = new int[Math.min(numItems, c.batchSize() + c.numSampled())];
-        // theta ~ U(-1/sqrt(d), 1/sqrt(d)) [code], bias 0
-        Rng init = new Rng(Rng.key(c.seed(), -4, -4));
+        initialTheta(theta, d, c.seed());
+    }
+
+    /** theta's initial values ~ U(-1/sqrt(d), 1/sqrt(d)) [code] from the stream keyed (seed, -4, -4); the bias starts at 0. */
+    public static void initialTheta(float[] theta, int d, long seed) {
+        Rng init = new Rng(Rng.key(seed, -4, -4));
         float scale = (float) (1.0 / Math.sqrt(d));
         for (int i = 0; i < theta.length; i++) theta[i] = (float) ((2 * init.nextDouble() - 1) * scale);
     }
@@ -196,12 +196,7 @@ public final class GlobalEncoder implements AutoCloseable {
         step++;
         long t0 = System.nanoTime();
         int s = c.numSampled();
-        rng.reset(Rng.key(c.seed(), step, -3));
-        int tries = sampler.sample(rng, s, c.uniqueSampling(), sampledRanks);
-        for (int k = 0; k < s; k++) {
-            sampled[k] = sampler.itemOfRank(sampledRanks[k]);
-            sampledLogQ[k] = (float) Math.log(sampler.expectedCount(sampledRanks[k], s, tries));
-        }
+        int tries = negatives.draw(step, sampled, sampledLogQ);
         for (int i = 0; i < n; i++) {
             int r = sampler.rankOfItem(labels[i]);
             if (r < 0) throw new IllegalArgumentException("label " + labels[i] + " is not a graph node");

@@ -19,13 +19,12 @@ import org.lgsr.graph.GlobalEncoder;
 import org.lgsr.model.LearningRate;
 import org.lgsr.model.ModelConfig;
 import org.lgsr.model.ParamLayout;
-import org.lgsr.model.cpu.CpuScorer;
 import org.lgsr.model.cpu.RecTrainer;
 import org.lgsr.report.Json;
 import org.lgsr.report.Provenance;
 
 /**
- * A training run on the CPU engine. Each epoch: for {@code lgsr}, up to {@code g} passes of L_g
+ * A training run on either engine ({@link TrainingEngine}). Each epoch: for {@code lgsr}, up to {@code g} passes of L_g
  * over the walk corpus (until the early-stop rule ends them for good), then one pass of L_rec
  * over the shuffled training samples; then evaluation. One line per epoch (and per L_g pass),
  * the best P@K and MRR@K with their epochs, and a JSON run report rewritten after every epoch,
@@ -41,10 +40,17 @@ public final class Trainer {
     private final TrainConfig cfg;
     private final PrintStream out;
     private final Path reportFile;
+    private final TrainingEngine.Factory factory;
     private final Map<String, Object> report = new LinkedHashMap<>();
     private final List<Map<String, Object>> epochs = new ArrayList<>();
 
     public Trainer(SessionDataset data, TrainConfig cfg, PrintStream out, Path reportFile) {
+        this(data, cfg, out, reportFile, TrainingEngine.Cpu.FACTORY);
+    }
+
+    /** A run on the engine {@code factory} builds (CPU or GPU). */
+    public Trainer(SessionDataset data, TrainConfig cfg, PrintStream out, Path reportFile, TrainingEngine.Factory factory) {
+        this.factory = factory;
         this.data = data;
         this.cfg = cfg;
         this.out = out;
@@ -123,24 +129,14 @@ public final class Trainer {
         Best bestValid = new Best();
         boolean interrupted = false;
         long runStart = System.nanoTime();
-        RecTrainer.Config tc = new RecTrainer.Config(cfg.batchSize(), cfg.seed(), cfg.threads(), schedule);
-        GlobalPhase global = null;
-        try (RecTrainer trainer = new RecTrainer(model, tc, train.size())) {
-            if (cfg.joint()) {
-                ParamLayout layout = new ParamLayout(model);
-                global = new GlobalPhase(trainSessions, data.numItems(), cfg.dim(), trainer.parameters().w, layout.E.offset(),
-                        cfg.global(), cfg.seed(), cfg.threads());
-                Map<String, Object> g = new LinkedHashMap<>();
-                g.put("nodes", global.graph.numNodes());
-                g.put("edges", global.graph.numEdges());
-                g.put("walks", global.walks.size());
-                g.put("walkSteps", global.walks.totalItems());
-                g.put("pairsPerPass", global.pairsPerPass);
-                g.put("setupSeconds", global.setupSeconds);
+        try (TrainingEngine engine = factory.create(model, cfg, train, trainSessions, schedule)) {
+            TrainingEngine.Global global = engine.global();
+            if (global != null) {
+                Map<String, Object> g = global.info();
                 report.put("globalGraph", g);
-                out.printf(Locale.ROOT, "item graph: %d nodes, %d edges; %d walks (%d steps), %d skip-gram pairs per pass; %.1f s%n",
-                        global.graph.numNodes(), global.graph.numEdges(), global.walks.size(), global.walks.totalItems(),
-                        global.pairsPerPass, global.setupSeconds);
+                out.printf(Locale.ROOT, "item graph: %s nodes, %s edges; %s walks (%s steps), %s skip-gram pairs per pass; %.1f s%n",
+                        g.get("nodes"), g.get("edges"), g.get("walks"), g.get("walkSteps"), g.get("pairsPerPass"),
+                        ((Number) g.get("setupSeconds")).doubleValue());
             }
             for (int e = 1; e <= cfg.epochs() && !interrupted; e++) {
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -148,7 +144,7 @@ public final class Trainer {
                 if (global != null) {
                     List<Map<String, Object>> passes = new ArrayList<>();
                     for (int p = 1; p <= cfg.global().passes() && !global.converged() && !interrupted; p++) {
-                        double lr = schedule.at(trainer.parameters().step);
+                        double lr = schedule.at(engine.step());
                         GlobalEncoder.PassStats ps = global.pass(lr, stop);
                         interrupted = stop.getAsBoolean();
                         Map<String, Object> pr = new LinkedHashMap<>();
@@ -173,13 +169,13 @@ public final class Trainer {
                 long planned = cfg.maxSteps() > 0 ? Math.min((long) cfg.maxSteps() * cfg.batchSize(), train.size()) : train.size();
                 RecTrainer.EpochStats st;
                 try (EpochProgress bar = new EpochProgress(String.format("epoch %d/%d", e, cfg.epochs()), planned)) {
-                    st = trainer.trainEpoch(train, cfg.maxSteps(), bar::update, stop);
+                    st = engine.trainEpoch(train, cfg.maxSteps(), bar::update, stop);
                 }
                 interrupted = stop.getAsBoolean();
                 row.put("steps", st.steps());
                 row.put("samples", st.samples());
                 row.put("trainLoss", st.meanLoss());
-                row.put("learningRateAtEnd", schedule.at(Math.max(0, trainer.parameters().step - 1)));
+                row.put("learningRateAtEnd", schedule.at(Math.max(0, engine.step() - 1)));
                 row.put("trainSeconds", st.seconds());
                 row.put("samplesPerSecond", st.samplesPerSecond());
                 Map<String, Double> phases = new LinkedHashMap<>();
@@ -193,10 +189,8 @@ public final class Trainer {
                     long t0 = System.nanoTime();
                     Metrics m;
                     Metrics mv = null;
-                    try (CpuScorer scorer = trainer.scorer()) {
-                        if (valid != null) mv = evaluator.evaluate(scorer, valid);
-                        m = evaluator.evaluate(scorer, test);
-                    }
+                    if (valid != null) mv = engine.evaluate(evaluator, valid);
+                    m = engine.evaluate(evaluator, test);
                     evalSecs = (System.nanoTime() - t0) / 1e9;
                     row.put("test", asMap(m, ks));
                     for (int i = 0; i < ks.length; i++) {
@@ -211,6 +205,7 @@ public final class Trainer {
                     line += "  " + m.summary();
                 }
                 row.put("evalSeconds", evalSecs);
+                row.putAll(engine.epochExtras());
                 epochs.add(row);
                 line += String.format(Locale.ROOT, "  %.1f s (+%.1f s eval)  %.0f samples/s", st.seconds(), evalSecs, st.samplesPerSecond());
                 out.println(line);
@@ -223,8 +218,6 @@ public final class Trainer {
             report.put("finished", Instant.now().toString());
             writeReport();
             throw ex;
-        } finally {
-            if (global != null) global.close();
         }
         report.put("status", interrupted ? "interrupted" : "completed");
         report.put("finished", Instant.now().toString());

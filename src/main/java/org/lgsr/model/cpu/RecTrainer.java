@@ -88,15 +88,7 @@ public final class RecTrainer implements AutoCloseable {
      */
     public EpochStats trainEpoch(Samples train, int maxSteps, StepListener listener, java.util.function.BooleanSupplier stop) {
         int N = train.size();
-        int[] order = new int[N];
-        for (int i = 0; i < N; i++) order[i] = i;
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(DropoutMasks.mix64(cfg.seed() * 31 + epoch));
-        for (int i = N - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = epochOrder(N, cfg.seed(), epoch);
         long[] before = engine.times.clone();
         long adamNs = 0;
         long start = System.nanoTime();
@@ -129,6 +121,20 @@ public final class RecTrainer implements AutoCloseable {
         phases[phases.length - 1] = adamNs * 1e-9;
         engine.refreshItemTable(params);
         return new EpochStats(epoch++, steps, seen, lossSum / Math.max(1, steps), secs, phases);
+    }
+
+    /** The sample order of epoch {@code epoch} (0-based) of a run seeded {@code seed}: the same for every engine. */
+    public static int[] epochOrder(int N, long seed, int epoch) {
+        int[] order = new int[N];
+        for (int i = 0; i < N; i++) order[i] = i;
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(DropoutMasks.mix64(seed * 31 + epoch));
+        for (int i = N - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
     }
 
     /** A scorer of the current parameters (dropout off); build a new one after training more. */

@@ -1,0 +1,204 @@
+package org.lgsr.engine;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.lgsr.cpu.Walks;
+import org.lgsr.data.Sessions;
+import org.lgsr.graph.AdamTf;
+import org.lgsr.graph.AliasTable;
+import org.lgsr.graph.GlobalEncoder;
+import org.lgsr.graph.ItemGraph;
+import org.lgsr.graph.Negatives;
+import org.lgsr.graph.RandomWalks;
+import org.lgsr.graph.SkipGramPairs;
+import org.lgsr.model.ModelConfig;
+import org.lgsr.train.GlobalSettings;
+import org.lgsr.train.TrainingEngine;
+
+/**
+ * The L_g side of joint training on a {@link Backend} (MODEL.md 3; what the CPU engine's
+ * {@code GlobalPhase} + {@code GlobalEncoder} compute, batch for batch): the item graph's alias
+ * tables go to the backend once, the walk corpus is generated there ({@code random_walks}) and
+ * compacted, and each pass forms its skip-gram pairs there ({@code skipgram_pairs}) from the
+ * pass's walk order. Per batch the host sends only the 512 negative ids and their log Q; the
+ * loss, the gradients of E (its own buffer), theta and bias, and the dense Adam updates (TF's,
+ * own moments for E, one step count) stay on the backend. The shared table E is the
+ * recommendation module's own, inside its flat parameter buffer.
+ */
+public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
+    private final Backend be;
+    private final GlobalSettings s;
+    private final long seed;
+    private final int d, n;
+    private final Buf E, gE, mE, vE, theta, gTheta, mTheta, vTheta, bias, gBias, mBias, vBias;
+    private final Buf walkOffsets, walkItems, order, prefix, inputs, labels, rankOfItem, batchLoss;
+    private final int[] walkOffsetsHost;
+    private final int numWalks;
+    private final long totalSteps;
+    private final long pairsPerPass;
+    private final Negatives negatives;
+    private final double logRange;
+    private final int[] sampled;
+    private final float[] sampledLogQ;
+    private final Map<String, Object> info = new LinkedHashMap<>();
+    private long step;
+    private int passes;
+    private double lastLoss = Double.NaN;
+    private boolean converged;
+
+    public GlobalStep(Backend backend, RecStep rec, Sessions trainSessions, int numItems, GlobalSettings s, long seed) {
+        long t0 = System.nanoTime();
+        if (s.lazyAdam()) throw new IllegalArgumentException("the engine implements the dense Adam of L_g only (TF's); lazy is CPU-only");
+        this.be = backend;
+        this.s = s;
+        this.seed = seed;
+        ModelConfig m = null;
+        this.d = rec.layout().d;
+        this.n = numItems;
+        be.push("global_setup");
+        ItemGraph graph = ItemGraph.build(trainSessions, numItems);
+        AliasTable alias = AliasTable.of(graph);
+        int[] starts = RandomWalks.starts(graph, new RandomWalks.Config(s.walksPerNode(), s.walkLength(), seed, 1));
+        numWalks = starts.length;
+        int L = s.walkLength();
+        int[] offs = graph.offsets();
+        Buf csr = be.ints(offs.length);
+        be.upload(csr, offs, 0, offs.length);
+        int edges = offs[offs.length - 1];
+        int[] tg = graph.targets();
+        Buf targets = be.ints(Math.max(1, edges));
+        be.upload(targets, tg, 0, edges);
+        double[] pr = alias.prob();
+        int[] al = alias.alias();
+        Buf prob = be.doubles(Math.max(1, pr.length));
+        be.upload(prob, pr, 0, pr.length);
+        Buf aliasB = be.ints(Math.max(1, al.length));
+        be.upload(aliasB, al, 0, al.length);
+        Buf startsB = be.ints(numWalks);
+        be.upload(startsB, starts, 0, numWalks);
+        Buf slots = be.ints((long) numWalks * L);
+        Buf lengths = be.ints(numWalks);
+        be.randomWalks(csr, targets, prob, aliasB, startsB, numWalks, graph.numNodes(), L, seed, slots, lengths);
+        int[] len = new int[numWalks];
+        be.download(lengths, len, 0, numWalks);
+        walkOffsetsHost = Walks.walkOffsets(len, 0, numWalks);
+        totalSteps = walkOffsetsHost[numWalks];
+        walkOffsets = be.ints(numWalks + 1);
+        be.upload(walkOffsets, walkOffsetsHost, 0, numWalks + 1);
+        walkItems = be.ints(Math.max(1, totalSteps));
+        be.compactWalks(slots, lengths, walkOffsets, numWalks, L, walkItems);
+        be.pop();
+        order = be.ints(numWalks);
+        prefix = be.longs(numWalks + 1);
+        int batch = s.batchSize();
+        inputs = be.ints(batch);
+        labels = be.ints(batch);
+        pairsPerPass = Walks.pairPrefix(walkOffsetsHost, SkipGramPairs.passOrder(numWalks, seed, 0), s.window())[numWalks];
+        batchLoss = be.doubles(Math.max(1, (pairsPerPass + batch - 1) / batch));
+
+        negatives = new Negatives(graph, s.negatives(), true, seed);
+        logRange = negatives.sampler().logRange();
+        int[] rk = negatives.rankOfItem(numItems);
+        rankOfItem = be.ints(numItems);
+        be.upload(rankOfItem, rk, 0, numItems);
+        sampled = new int[s.negatives()];
+        sampledLogQ = new float[s.negatives()];
+
+        long nd = (long) numItems * d;
+        E = rec.w.view(rec.layout().E.offset(), nd);
+        gE = be.floats(nd);
+        mE = be.floats(nd);
+        vE = be.floats(nd);
+        theta = be.floats(nd);
+        gTheta = be.floats(nd);
+        mTheta = be.floats(nd);
+        vTheta = be.floats(nd);
+        bias = be.floats(numItems);
+        gBias = be.floats(numItems);
+        mBias = be.floats(numItems);
+        vBias = be.floats(numItems);
+        for (Buf b : new Buf[] {gE, mE, vE, gTheta, mTheta, vTheta, bias, gBias, mBias, vBias}) be.fill(b, 0f);
+        float[] th = new float[Math.toIntExact(nd)];
+        GlobalEncoder.initialTheta(th, d, seed);
+        be.upload(theta, th, 0, th.length);
+        be.sync();
+        info.put("nodes", graph.numNodes());
+        info.put("edges", graph.numEdges());
+        info.put("walks", numWalks);
+        info.put("walkSteps", totalSteps);
+        info.put("pairsPerPass", pairsPerPass);
+        info.put("setupSeconds", (System.nanoTime() - t0) / 1e9);
+        info.put("walksOn", be.name());
+    }
+
+    @Override
+    public Map<String, Object> info() {
+        return info;
+    }
+
+    @Override
+    public boolean converged() {
+        return converged;
+    }
+
+    /** Batches (Adam steps) of L_g taken so far. */
+    public long steps() {
+        return step;
+    }
+
+    @Override
+    public GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop) {
+        long t0 = System.nanoTime();
+        int p = passes++;
+        be.push("lg_pass");
+        int[] ord = SkipGramPairs.passOrder(numWalks, seed, p);
+        long[] pre = Walks.pairPrefix(walkOffsetsHost, ord, s.window());
+        be.upload(order, ord, 0, numWalks);
+        be.upload(prefix, pre, 0, numWalks + 1);
+        long total = pre[numWalks];
+        long maxBatches = s.maxBatches() > 0 ? s.maxBatches() : Long.MAX_VALUE;
+        int bs = s.batchSize();
+        long batches = 0, count = 0;
+        int ns = s.negatives();
+        for (long first = 0; first < total && batches < maxBatches; first += bs) {
+            int c = (int) Math.min(bs, total - first);
+            step++;
+            be.skipgramPairs(walkOffsets, walkItems, order, prefix, numWalks, first, c, s.window(), inputs, labels);
+            int tries = negatives.draw(step, sampled, sampledLogQ);
+            be.nceStep(d, E, gE, theta, gTheta, bias, gBias, inputs, labels, c, sampled, sampledLogQ, ns, tries, rankOfItem, logRange, true,
+                    batchLoss.view(batches, 1));
+            float lrT = AdamTf.lrT(lr, AdamTf.BETA1, AdamTf.BETA2, step);
+            be.adam(theta, gTheta, mTheta, vTheta, theta.length(), lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+            be.adam(bias, gBias, mBias, vBias, bias.length(), lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+            be.adam(E, gE, mE, vE, E.length(), lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+            be.fill(gE, 0f);
+            be.fill(gTheta, 0f);
+            be.fill(gBias, 0f);
+            batches++;
+            count += c;
+            if (stop != null && stop.getAsBoolean()) break;
+        }
+        double[] losses = new double[(int) batches];
+        if (batches > 0) be.download(batchLoss.view(0, batches), losses, 0, (int) batches);
+        be.pop();
+        double sum = 0;
+        for (double x : losses) sum += x;
+        double mean = batches == 0 ? 0 : sum / batches;
+        if (!Double.isNaN(lastLoss) && Math.abs(mean - lastLoss) <= s.stopDelta()) converged = true;
+        lastLoss = mean;
+        return new GlobalEncoder.PassStats(mean, count, batches, (System.nanoTime() - t0) * 1e-9);
+    }
+
+    /** theta, the output table (host copy; for tests). */
+    public float[] theta() {
+        float[] h = new float[Math.toIntExact(theta.length())];
+        be.download(theta, h, 0, h.length);
+        return h;
+    }
+
+    @Override
+    public void close() {
+        // buffers belong to the backend
+    }
+}

@@ -1,0 +1,140 @@
+package org.lgsr.gpu;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * Host-to-device uploads in stream order without stalling the stream: the host data is first
+ * copied into page-locked (pinned) staging memory, then cuMemcpyHtoDAsync queues the copy on the
+ * stream, so it lands after the kernels queued before it (which may still read the old
+ * contents) and before those queued after. The staging memory is a ring of four quarters; an
+ * event recorded when the writer leaves a quarter is waited for before the writer enters it
+ * again a lap later, so no staged bytes are overwritten before their copy ran.
+ */
+public final class PinnedRing implements AutoCloseable {
+    private static final int QUARTERS = 4;
+    private final Pointer host = new Pointer();
+    private final ByteBuffer bytes;
+    private final long quarter;
+    private final CudaStream stream;
+    private final CudaEvent[] left = new CudaEvent[QUARTERS];
+    private final boolean[] pending = new boolean[QUARTERS];
+    private long head;
+    private boolean closed;
+
+    /** A ring of {@code capacityBytes} (rounded to a multiple of 4 x 256) for uploads on {@code stream}. */
+    public PinnedRing(long capacityBytes, CudaStream stream) {
+        long q = Math.max(256, (capacityBytes / QUARTERS + 255) / 256 * 256);
+        this.quarter = q;
+        this.stream = stream;
+        Cuda.check(JCudaDriver.cuMemAllocHost(host, q * QUARTERS), "cuMemAllocHost(" + q * QUARTERS + " bytes)");
+        this.bytes = host.getByteBuffer(0, q * QUARTERS).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < QUARTERS; i++) left[i] = new CudaEvent();
+    }
+
+    /** Largest single upload the ring stages (a quarter); larger ones are copied synchronously. */
+    public long maxBytes() {
+        return quarter;
+    }
+
+    /** Reserves {@code n} bytes (16-aligned) in one quarter; returns the byte offset in the ring. */
+    private long reserve(long n) {
+        long aligned = (n + 15) & ~15L;
+        int q = (int) (head / quarter);
+        long end = head + aligned;
+        if (end > (long) (q + 1) * quarter) { // move on to the next quarter
+            left[q].record(stream);
+            pending[q] = true;
+            q = (q + 1) % QUARTERS;
+            head = (long) q * quarter;
+            if (pending[q]) {
+                left[q].synchronize();
+                pending[q] = false;
+            }
+            end = head + aligned;
+        }
+        long at = head;
+        head = end;
+        return at;
+    }
+
+    /** Queues the upload of {@code count} ints of {@code src} from {@code srcOffset} to device address {@code dst}. */
+    public void upload(long dst, int[] src, int srcOffset, int count) {
+        long n = (long) count * 4;
+        if (n == 0) return;
+        if (n > quarter) {
+            stream.synchronize();
+            Cuda.check(JCudaDriver.cuMemcpyHtoD(ptr(dst), Pointer.to(src).withByteOffset((long) srcOffset * 4), n), "cuMemcpyHtoD");
+            return;
+        }
+        long at = reserve(n);
+        bytes.position((int) at);
+        bytes.asIntBuffer().put(src, srcOffset, count);
+        copy(dst, at, n);
+    }
+
+    /** Queues the upload of {@code count} floats of {@code src} from {@code srcOffset} to device address {@code dst}. */
+    public void upload(long dst, float[] src, int srcOffset, int count) {
+        long n = (long) count * 4;
+        if (n == 0) return;
+        if (n > quarter) {
+            stream.synchronize();
+            Cuda.check(JCudaDriver.cuMemcpyHtoD(ptr(dst), Pointer.to(src).withByteOffset((long) srcOffset * 4), n), "cuMemcpyHtoD");
+            return;
+        }
+        long at = reserve(n);
+        bytes.position((int) at);
+        bytes.asFloatBuffer().put(src, srcOffset, count);
+        copy(dst, at, n);
+    }
+
+    /** Queues the upload of {@code count} doubles. */
+    public void upload(long dst, double[] src, int srcOffset, int count) {
+        long n = (long) count * 8;
+        if (n == 0) return;
+        if (n > quarter) {
+            stream.synchronize();
+            Cuda.check(JCudaDriver.cuMemcpyHtoD(ptr(dst), Pointer.to(src).withByteOffset((long) srcOffset * 8), n), "cuMemcpyHtoD");
+            return;
+        }
+        long at = reserve(n);
+        bytes.position((int) at);
+        bytes.asDoubleBuffer().put(src, srcOffset, count);
+        copy(dst, at, n);
+    }
+
+    /** Queues the upload of {@code count} longs. */
+    public void upload(long dst, long[] src, int srcOffset, int count) {
+        long n = (long) count * 8;
+        if (n == 0) return;
+        if (n > quarter) {
+            stream.synchronize();
+            Cuda.check(JCudaDriver.cuMemcpyHtoD(ptr(dst), Pointer.to(src).withByteOffset((long) srcOffset * 8), n), "cuMemcpyHtoD");
+            return;
+        }
+        long at = reserve(n);
+        bytes.position((int) at);
+        bytes.asLongBuffer().put(src, srcOffset, count);
+        copy(dst, at, n);
+    }
+
+    private void copy(long dst, long at, long n) {
+        Cuda.check(JCudaDriver.cuMemcpyHtoDAsync(ptr(dst), host.withByteOffset(at), n, stream.handle()), "cuMemcpyHtoDAsync");
+    }
+
+    static CUdeviceptr ptr(long address) {
+        return DevicePointers.at(address);
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        stream.synchronize();
+        for (CudaEvent e : left) e.close();
+        Cuda.check(JCudaDriver.cuMemFreeHost(host), "cuMemFreeHost");
+    }
+}

@@ -1,0 +1,133 @@
+package org.lgsr.train;
+
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.lgsr.data.Samples;
+import org.lgsr.data.Sessions;
+import org.lgsr.eval.Evaluator;
+import org.lgsr.eval.Metrics;
+import org.lgsr.graph.GlobalEncoder;
+import org.lgsr.model.LearningRate;
+import org.lgsr.model.ModelConfig;
+import org.lgsr.model.cpu.RecTrainer;
+
+/**
+ * What {@link Trainer} drives: the CPU engine ({@link Cpu}) or the GPU engine
+ * ({@code org.lgsr.engine.GpuTrainingEngine}). One run prints the same lines and writes the same
+ * report whichever engine computes it.
+ */
+public interface TrainingEngine extends AutoCloseable {
+    /** Builds an engine for a run. */
+    @FunctionalInterface
+    interface Factory {
+        TrainingEngine create(ModelConfig model, TrainConfig cfg, Samples train, Sessions trainSessions, LearningRate schedule);
+    }
+
+    /** The L_g side of a joint run. */
+    interface Global {
+        boolean converged();
+
+        /** One pass of L_g at learning rate {@code lr}; ends after the current batch once {@code stop} answers true. */
+        GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop);
+
+        /** Graph and corpus facts for the report (nodes, edges, walks, walkSteps, pairsPerPass, setupSeconds). */
+        Map<String, Object> info();
+    }
+
+    /** The L_g side, or null when the run trains L_rec only. */
+    Global global();
+
+    /** Adam steps of L_rec taken so far (the learning-rate schedule's clock). */
+    long step();
+
+    RecTrainer.EpochStats trainEpoch(Samples train, int maxSteps, RecTrainer.StepListener listener, BooleanSupplier stop);
+
+    Metrics evaluate(Evaluator evaluator, Samples samples);
+
+    /** Extra report entries after an epoch (e.g. per-kernel times), or an empty map. */
+    default Map<String, Object> epochExtras() {
+        return Map.of();
+    }
+
+    @Override
+    void close();
+
+    /** The CPU engine: {@link RecTrainer} and the CPU global encoder. */
+    final class Cpu implements TrainingEngine {
+        private final RecTrainer trainer;
+        private final GlobalPhase global;
+        private final Global view;
+
+        public static final Factory FACTORY = Cpu::new;
+
+        private Cpu(ModelConfig model, TrainConfig cfg, Samples train, Sessions trainSessions, LearningRate schedule) {
+            RecTrainer.Config tc = new RecTrainer.Config(cfg.batchSize(), cfg.seed(), cfg.threads(), schedule);
+            this.trainer = new RecTrainer(model, tc, train.size());
+            GlobalPhase gp = null;
+            if (cfg.joint()) {
+                try {
+                    gp = new GlobalPhase(trainSessions, model.numItems(), cfg.dim(), trainer.parameters().w,
+                            new org.lgsr.model.ParamLayout(model).E.offset(), cfg.global(), cfg.seed(), cfg.threads());
+                } catch (RuntimeException e) {
+                    trainer.close();
+                    throw e;
+                }
+            }
+            this.global = gp;
+            this.view = gp == null ? null : new Global() {
+                @Override
+                public boolean converged() {
+                    return global.converged();
+                }
+
+                @Override
+                public GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop) {
+                    return global.pass(lr, stop);
+                }
+
+                @Override
+                public Map<String, Object> info() {
+                    Map<String, Object> g = new java.util.LinkedHashMap<>();
+                    g.put("nodes", global.graph.numNodes());
+                    g.put("edges", global.graph.numEdges());
+                    g.put("walks", global.walks.size());
+                    g.put("walkSteps", global.walks.totalItems());
+                    g.put("pairsPerPass", global.pairsPerPass);
+                    g.put("setupSeconds", global.setupSeconds);
+                    return g;
+                }
+            };
+        }
+
+        @Override
+        public Global global() {
+            return view;
+        }
+
+        @Override
+        public long step() {
+            return trainer.parameters().step;
+        }
+
+        @Override
+        public RecTrainer.EpochStats trainEpoch(Samples train, int maxSteps, RecTrainer.StepListener listener, BooleanSupplier stop) {
+            return trainer.trainEpoch(train, maxSteps, listener, stop);
+        }
+
+        @Override
+        public Metrics evaluate(Evaluator evaluator, Samples samples) {
+            try (var scorer = trainer.scorer()) {
+                return evaluator.evaluate(scorer, samples);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (global != null) global.close();
+            } finally {
+                trainer.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package org.lgsr.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.lgsr.data.SessionDataset;
+import org.lgsr.data.Sessions;
+import org.lgsr.data.SyntheticData;
+import org.lgsr.graph.AdamTf;
+import org.lgsr.graph.AliasTable;
+import org.lgsr.graph.EmbeddingAdam;
+import org.lgsr.graph.GlobalEncoder;
+import org.lgsr.graph.ItemGraph;
+import org.lgsr.graph.RandomWalks;
+import org.lgsr.model.ModelConfig;
+import org.lgsr.model.ParamLayout;
+import org.lgsr.model.Parameters;
+import org.lgsr.train.GlobalSettings;
+
+/**
+ * The engine's L_g pass ({@link GlobalStep}: walks, pairs, NCE and the three dense Adams as
+ * kernels) on the kernels' CPU twins against the CPU engine's pass (RandomWalks,
+ * GlobalEncoder.trainPass, EmbeddingAdam): the same pairs, the same loss, the same E and theta.
+ */
+class GlobalStepTest {
+    static double relErr(float[] a, int ao, float[] ref, int ro, int n) {
+        double num = 0, den = 0;
+        for (int i = 0; i < n; i++) {
+            double e = a[ao + i] - ref[ro + i];
+            if (!Double.isFinite(e)) return Double.POSITIVE_INFINITY;
+            num += e * e;
+            den += (double) ref[ro + i] * ref[ro + i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    @Test
+    void passMatchesTheCpuEncoder() {
+        SessionDataset data = SyntheticData.generate(SyntheticData.Config.defaults());
+        Sessions train = data.trainSessions();
+        int n = data.numItems(), d = 16;
+        long seed = 11;
+        double lr = 0.01;
+        GlobalSettings gs = new GlobalSettings(2, 12, 8, 16, 2, 512, false, 5, 5e-4);
+        ModelConfig cfg = ModelConfig.defaults(n).withVariant(org.lgsr.model.Variant.LGSR_C);
+        cfg = new ModelConfig(n, d, cfg.maxLen(), cfg.dropout(), cfg.lambda2(), cfg.variant(), cfg.hardSigmoid());
+        ParamLayout L = new ParamLayout(cfg);
+        Parameters p = Parameters.init(cfg, seed);
+        float[] w0 = p.w.clone();
+
+        // the CPU engine
+        ItemGraph graph = ItemGraph.build(train, n);
+        Sessions walks = RandomWalks.generate(graph, AliasTable.of(graph), new RandomWalks.Config(gs.walksPerNode(), gs.walkLength(), seed, 1));
+        float[] eGrad = new float[n * d];
+        GlobalEncoder.PassStats ref;
+        float[] refTheta;
+        try (GlobalEncoder enc = new GlobalEncoder(graph, new GlobalEncoder.Config(d, gs.window(), gs.batchSize(), gs.negatives(), true, true,
+                AdamTf.Mode.DENSE, seed, 1));
+             EmbeddingAdam eAdam = new EmbeddingAdam(p.w, L.E.offset(), eGrad, 0, n, d, AdamTf.Mode.DENSE, lr, 1)) {
+            ref = enc.trainPass(walks, 0, p.w, L.E.offset(), eGrad, 0, lr, eAdam, gs.maxBatches());
+            refTheta = enc.theta().clone();
+        }
+
+        // the engine on the CPU twins
+        try (CpuBackend be = new CpuBackend(); RecStep rs = new RecStep(be, cfg, 8)) {
+            rs.setParameters(w0);
+            GlobalStep g = new GlobalStep(be, rs, train, n, gs, seed);
+            assertEquals((long) walks.totalItems(), ((Number) g.info().get("walkSteps")).longValue(), "walk steps");
+            GlobalEncoder.PassStats st = g.pass(lr, null);
+            assertEquals(ref.batches(), st.batches(), "batches");
+            assertEquals(ref.pairs(), st.pairs(), "pairs");
+            assertEquals(ref.meanLoss(), st.meanLoss(), 1e-5 * Math.abs(ref.meanLoss()), "mean loss");
+            float[] w = rs.parameters();
+            double eErr = relErr(w, L.E.offset(), p.w, L.E.offset(), n * d);
+            assertTrue(eErr < 1e-4, "E after the pass: relative error " + eErr);
+            float[] th = g.theta();
+            double tErr = relErr(th, 0, refTheta, 0, th.length);
+            assertTrue(tErr < 1e-4, "theta after the pass: relative error " + tErr);
+            // the rest of the parameters are untouched by L_g
+            assertEquals(0.0, relErr(w, L.P.offset(), w0, L.P.offset(), L.total() - L.P.offset()), "non-E parameters");
+        }
+    }
+}
