@@ -36,6 +36,11 @@ public final class EngineTrainer implements TrainingEngine {
     /** A factory of runs on the GPU (device {@code ordinal}); {@code tf32}: TF32 products; {@code profile}: per-kernel event times. */
     public static Factory gpu(int ordinal, boolean tf32, boolean profile) {
         return (model, cfg, train, sessions, schedule) -> {
+            if (!org.lgsr.gpu.KernelModule.fatbinPresent()) {
+                throw new IllegalArgumentException("--device gpu: this jar was built without nvcc and has no CUDA kernels");
+            }
+            String blas = org.lgsr.gpu.Cublas.loadError();
+            if (blas != null) throw new IllegalArgumentException("--device gpu: the GPU engine needs cuBLAS: " + blas);
             GpuBackend be = new GpuBackend(ordinal, tf32, profile);
             try {
                 return new EngineTrainer(be, true, model, cfg, train, sessions, schedule);

@@ -35,7 +35,7 @@ public final class PinnedRing implements AutoCloseable {
         for (int i = 0; i < QUARTERS; i++) left[i] = new CudaEvent();
     }
 
-    /** Largest single upload the ring stages (a quarter); larger ones are copied synchronously. */
+    /** Largest single upload the ring stages (a quarter); larger ones are queued from the Java array itself. */
     public long maxBytes() {
         return quarter;
     }
@@ -66,8 +66,7 @@ public final class PinnedRing implements AutoCloseable {
         long n = (long) count * 4;
         if (n == 0) return;
         if (n > quarter) {
-            stream.synchronize();
-            Cuda.check(JCudaDriver.cuMemcpyHtoD(ptr(dst), Pointer.to(src).withByteOffset((long) srcOffset * 4), n), "cuMemcpyHtoD");
+            large(dst, Pointer.to(src).withByteOffset((long) srcOffset * 4), n);
             return;
         }
         long at = reserve(n);
@@ -81,8 +80,7 @@ public final class PinnedRing implements AutoCloseable {
         long n = (long) count * 4;
         if (n == 0) return;
         if (n > quarter) {
-            stream.synchronize();
-            Cuda.check(JCudaDriver.cuMemcpyHtoD(ptr(dst), Pointer.to(src).withByteOffset((long) srcOffset * 4), n), "cuMemcpyHtoD");
+            large(dst, Pointer.to(src).withByteOffset((long) srcOffset * 4), n);
             return;
         }
         long at = reserve(n);
@@ -96,8 +94,7 @@ public final class PinnedRing implements AutoCloseable {
         long n = (long) count * 8;
         if (n == 0) return;
         if (n > quarter) {
-            stream.synchronize();
-            Cuda.check(JCudaDriver.cuMemcpyHtoD(ptr(dst), Pointer.to(src).withByteOffset((long) srcOffset * 8), n), "cuMemcpyHtoD");
+            large(dst, Pointer.to(src).withByteOffset((long) srcOffset * 8), n);
             return;
         }
         long at = reserve(n);
@@ -111,14 +108,22 @@ public final class PinnedRing implements AutoCloseable {
         long n = (long) count * 8;
         if (n == 0) return;
         if (n > quarter) {
-            stream.synchronize();
-            Cuda.check(JCudaDriver.cuMemcpyHtoD(ptr(dst), Pointer.to(src).withByteOffset((long) srcOffset * 8), n), "cuMemcpyHtoD");
+            large(dst, Pointer.to(src).withByteOffset((long) srcOffset * 8), n);
             return;
         }
         long at = reserve(n);
         bytes.position((int) at);
         bytes.asLongBuffer().put(src, srcOffset, count);
         copy(dst, at, n);
+    }
+
+    /**
+     * An upload larger than a quarter: straight from the (pageable) Java array, queued on the
+     * stream; the driver stages pageable memory before the call returns, so the array may
+     * change afterwards, and the copy stays in stream order.
+     */
+    private void large(long dst, Pointer src, long n) {
+        Cuda.check(JCudaDriver.cuMemcpyHtoDAsync(ptr(dst), src, n, stream.handle()), "cuMemcpyHtoDAsync(pageable)");
     }
 
     private void copy(long dst, long at, long n) {
