@@ -71,6 +71,9 @@ cp "$reports"/TEST-junit-jupiter.xml "$out/junit-jupiter.xml" 2>/dev/null
 
 echo "== benchmarks (CUDA events, median of 20 after 3 warm-ups)"
 "$java_bin" --add-modules jdk.incubator.vector -cp "$b/lgsr.jar" org.lgsr.gpu.bench.GpuBench "$out/bench.json" || echo "GpuBench failed"
+if [[ -z "${LGSR_DATA:-}" && -f $b/data.tar.gz ]]; then   # EngineBench's L_g part reads yoochoose1_64
+  mkdir -p /tmp/lgsr-data && tar xzf "$b/data.tar.gz" -C /tmp/lgsr-data && export LGSR_DATA=/tmp/lgsr-data
+fi
 "$java_bin" --add-modules jdk.incubator.vector -cp "$b/lgsr.jar" org.lgsr.gpu.bench.EngineBench "$out/engine-bench.json" || echo "EngineBench failed"
 if command -v python3 >/dev/null; then
   python3 scripts/torch_matmul.py "$out/torch.json" || echo "torch_matmul failed"

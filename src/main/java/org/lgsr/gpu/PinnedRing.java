@@ -63,57 +63,34 @@ public final class PinnedRing implements AutoCloseable {
 
     /** Queues the upload of {@code count} ints of {@code src} from {@code srcOffset} to device address {@code dst}. */
     public void upload(long dst, int[] src, int srcOffset, int count) {
-        long n = (long) count * 4;
-        if (n == 0) return;
-        if (n > quarter) {
-            large(dst, Pointer.to(src).withByteOffset((long) srcOffset * 4), n);
-            return;
-        }
-        long at = reserve(n);
-        bytes.position((int) at);
-        bytes.asIntBuffer().put(src, srcOffset, count);
-        copy(dst, at, n);
+        upload(dst, 4L * count, () -> Pointer.to(src).withByteOffset(4L * srcOffset), b -> b.asIntBuffer().put(src, srcOffset, count));
     }
 
-    /** Queues the upload of {@code count} floats of {@code src} from {@code srcOffset} to device address {@code dst}. */
+    /** Queues the upload of {@code count} floats. */
     public void upload(long dst, float[] src, int srcOffset, int count) {
-        long n = (long) count * 4;
-        if (n == 0) return;
-        if (n > quarter) {
-            large(dst, Pointer.to(src).withByteOffset((long) srcOffset * 4), n);
-            return;
-        }
-        long at = reserve(n);
-        bytes.position((int) at);
-        bytes.asFloatBuffer().put(src, srcOffset, count);
-        copy(dst, at, n);
+        upload(dst, 4L * count, () -> Pointer.to(src).withByteOffset(4L * srcOffset), b -> b.asFloatBuffer().put(src, srcOffset, count));
     }
 
     /** Queues the upload of {@code count} doubles. */
     public void upload(long dst, double[] src, int srcOffset, int count) {
-        long n = (long) count * 8;
-        if (n == 0) return;
-        if (n > quarter) {
-            large(dst, Pointer.to(src).withByteOffset((long) srcOffset * 8), n);
-            return;
-        }
-        long at = reserve(n);
-        bytes.position((int) at);
-        bytes.asDoubleBuffer().put(src, srcOffset, count);
-        copy(dst, at, n);
+        upload(dst, 8L * count, () -> Pointer.to(src).withByteOffset(8L * srcOffset), b -> b.asDoubleBuffer().put(src, srcOffset, count));
     }
 
     /** Queues the upload of {@code count} longs. */
     public void upload(long dst, long[] src, int srcOffset, int count) {
-        long n = (long) count * 8;
+        upload(dst, 8L * count, () -> Pointer.to(src).withByteOffset(8L * srcOffset), b -> b.asLongBuffer().put(src, srcOffset, count));
+    }
+
+    /** Stages {@code n} bytes written by {@code put} (at the buffer's position) and queues their copy; large ones go straight from the array. */
+    private void upload(long dst, long n, java.util.function.Supplier<Pointer> array, java.util.function.Consumer<ByteBuffer> put) {
         if (n == 0) return;
         if (n > quarter) {
-            large(dst, Pointer.to(src).withByteOffset((long) srcOffset * 8), n);
+            large(dst, array.get(), n);
             return;
         }
         long at = reserve(n);
         bytes.position((int) at);
-        bytes.asLongBuffer().put(src, srcOffset, count);
+        put.accept(bytes);
         copy(dst, at, n);
     }
 

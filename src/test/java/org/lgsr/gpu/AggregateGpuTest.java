@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,20 +22,14 @@ class AggregateGpuTest {
 
     @BeforeEach
     void open() {
-        GpuTests.assumeGpu();
+        GpuTests.Session session = GpuTests.session();
         if (ctx != null) return;
-        ctx = GpuContext.open(0);
-        module = new KernelModule();
+        ctx = session.context();
+        module = session.module();
         kernels = new AggregateKernels(module, ctx.info());
-        stream = new CudaStream();
+        stream = session.stream();
     }
 
-    @AfterAll
-    static void close() {
-        if (stream != null) stream.close();
-        if (module != null) module.close();
-        if (ctx != null) ctx.close();
-    }
 
     /** The sizes: B in {1, 3, 512} with T = 19, d in {100, 64}; and the limits T = 32, d = 256, and T = d = 1. */
     static final int[][] SHAPES = {{1, 19, 100}, {3, 19, 100}, {512, 19, 100}, {1, 19, 64}, {3, 19, 64}, {512, 19, 64},

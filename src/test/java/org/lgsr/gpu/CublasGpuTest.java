@@ -20,11 +20,11 @@ class CublasGpuTest {
 
     @BeforeEach
     void open() {
-        GpuTests.assumeGpu();
+        GpuTests.Session session = GpuTests.session();
         assumeTrue(Cublas.loadError() == null, "no cuBLAS: " + Cublas.loadError());
         if (ctx != null) return;
-        ctx = GpuContext.open(0);
-        stream = new CudaStream();
+        ctx = session.context();
+        stream = session.stream();
         blas = new Cublas();
         blas.setStream(stream);
     }
@@ -32,8 +32,6 @@ class CublasGpuTest {
     @AfterAll
     static void close() {
         if (blas != null) blas.close();
-        if (stream != null) stream.close();
-        if (ctx != null) ctx.close();
     }
 
     /** Row-major C (m x n) = A (m x k) B (k x n), in float64. */

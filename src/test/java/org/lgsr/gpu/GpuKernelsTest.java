@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -27,20 +26,14 @@ class GpuKernelsTest {
     /** Each test is skipped with the probe's reason where there is no GPU; the context opens once. */
     @BeforeEach
     void open() {
-        GpuTests.assumeGpu();
+        GpuTests.Session session = GpuTests.session();
         if (ctx != null) return;
-        ctx = GpuContext.open(0);
-        module = new KernelModule();
+        ctx = session.context();
+        module = session.module();
         kernels = new GpuKernels(module, ctx.info());
-        stream = new CudaStream();
+        stream = session.stream();
     }
 
-    @AfterAll
-    static void close() {
-        if (stream != null) stream.close();
-        if (module != null) module.close();
-        if (ctx != null) ctx.close();
-    }
 
     @Test
     void buffersCopyFillAndFree() {

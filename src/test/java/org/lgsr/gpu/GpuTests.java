@@ -10,6 +10,30 @@ final class GpuTests {
     }
 
     private static boolean told;
+    private static Session session;
+
+    /** The one context (the device's primary context), kernel module and stream all GPU test classes share. */
+    record Session(GpuContext context, KernelModule module, CudaStream stream) {
+    }
+
+    /**
+     * Skips the test where there is no GPU; otherwise opens the shared session on first use
+     * (closed when the JVM exits).
+     */
+    static synchronized Session session() {
+        assumeGpu();
+        if (session == null) {
+            GpuContext ctx = GpuContext.open(0);
+            Session s = new Session(ctx, new KernelModule(), new CudaStream());
+            session = s;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                s.stream().close();
+                s.module().close();
+                s.context().close();
+            }, "gpu-tests-close"));
+        }
+        return session;
+    }
 
     static synchronized void assumeGpu() {
         GpuProbe p = GpuProbe.get();

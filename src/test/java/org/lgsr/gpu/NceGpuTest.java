@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,23 +38,17 @@ class NceGpuTest {
 
     @BeforeEach
     void open() {
-        GpuTests.assumeGpu();
+        GpuTests.Session session = GpuTests.session();
         if (ctx != null) return;
-        ctx = GpuContext.open(0);
-        module = new KernelModule();
+        ctx = session.context();
+        module = session.module();
         kernels = new NceKernels(module, ctx.info());
-        stream = new CudaStream();
+        stream = session.stream();
         graphSeed = System.nanoTime();
         graph = NceTest.graph(new Random(graphSeed), 3000, 4000);
         sampler = new LogUniformSampler(graph);
     }
 
-    @AfterAll
-    static void close() {
-        if (stream != null) stream.close();
-        if (module != null) module.close();
-        if (ctx != null) ctx.close();
-    }
 
     static float[] uniform(Random rnd, int n, double scale) {
         float[] a = new float[n];

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -35,20 +34,14 @@ class SoftmaxCeGpuTest {
 
     @BeforeEach
     void open() {
-        GpuTests.assumeGpu();
+        GpuTests.Session session = GpuTests.session();
         if (ctx != null) return;
-        ctx = GpuContext.open(0);
-        module = new KernelModule();
+        ctx = session.context();
+        module = session.module();
         kernels = new SoftmaxCeKernels(module, ctx.info());
-        stream = new CudaStream();
+        stream = session.stream();
     }
 
-    @AfterAll
-    static void close() {
-        if (stream != null) stream.close();
-        if (module != null) module.close();
-        if (ctx != null) ctx.close();
-    }
 
     /** Inputs of one size: Gaussian (scores of spread ~2) or small integers (exact scores, real ties). */
     record Inputs(int b, int n, int d, float[] sf, float[] e, int[] target) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.Random;
 import jcuda.Pointer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -38,20 +37,14 @@ class WalksGpuTest {
 
     @BeforeEach
     void open() {
-        GpuTests.assumeGpu();
+        GpuTests.Session session = GpuTests.session();
         if (ctx != null) return;
-        ctx = GpuContext.open(0);
-        module = new KernelModule();
+        ctx = session.context();
+        module = session.module();
         kernels = new WalksKernels(module, ctx.info());
-        stream = new CudaStream();
+        stream = session.stream();
     }
 
-    @AfterAll
-    static void close() {
-        if (stream != null) stream.close();
-        if (module != null) module.close();
-        if (ctx != null) ctx.close();
-    }
 
     /** A device copy of a double[] (two 4-byte elements per value); at least one element. */
     static DeviceInts doubles(double[] a) {

@@ -119,6 +119,38 @@ public final class EngineBench {
                         floor > 0 ? String.format(Locale.ROOT, "%.4f", floor) : "-", floor > 0 ? String.format(Locale.ROOT, "%.1f", ms / floor) : "-");
             }
             out.put("kernels", rows);
+
+            // L_g on yoochoose1_64 when the data is there: walk generation, then 200 batches of a pass
+            try {
+                org.lgsr.data.SessionDataset ds = org.lgsr.data.Datasets.load("yoochoose64", null);
+                ModelConfig c2 = new ModelConfig(ds.numItems(), d, T, 0.3f, 1e-6f, org.lgsr.model.Variant.LGSR_C, true);
+                RecStep rec2 = new RecStep(be, c2, B);
+                rec2.setParameters(Parameters.init(c2, 1).w);
+                org.lgsr.train.GlobalSettings gs = new org.lgsr.train.GlobalSettings(13, 50, 8, 512, 2, 8192, false, 200, 5e-4);
+                be.profile();
+                long g0 = System.nanoTime();
+                org.lgsr.engine.GlobalStep g = new org.lgsr.engine.GlobalStep(be, rec2, ds.trainSessions(), ds.numItems(), gs, 1);
+                double setup = (System.nanoTime() - g0) / 1e9;
+                be.profile();
+                org.lgsr.graph.GlobalEncoder.PassStats ps = g.pass(1e-3, null);
+                Map<String, double[]> gp = be.profile();
+                long pairs = ((Number) g.info().get("pairsPerPass")).longValue();
+                double perBatch = ps.seconds() / ps.batches();
+                Map<String, Object> lg = new LinkedHashMap<>(g.info());
+                lg.put("setup_s", setup);
+                lg.put("batch_ms", perBatch * 1e3);
+                lg.put("pass_s_estimate", perBatch * Math.ceil(pairs / 8192.0));
+                Map<String, Object> kk = new LinkedHashMap<>();
+                gp.forEach((k, v) -> kk.put(k, Map.of("ms_per_batch", v[0] / ps.batches(), "calls_per_batch", v[1] / ps.batches())));
+                lg.put("kernels", kk);
+                out.put("lg_yoochoose64", lg);
+                System.out.printf(Locale.ROOT, "L_g yoochoose64: setup (graph, alias, walks on the device) %.2f s; %.3f ms per batch of 8192 pairs; "
+                        + "a pass (%d pairs) ~%.1f s%n", setup, perBatch * 1e3, pairs, perBatch * Math.ceil(pairs / 8192.0));
+                gp.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-40s %8.4f ms/batch%n", k, v[0] / ps.batches()));
+            } catch (RuntimeException e) {
+                out.put("lg_yoochoose64", "skipped: " + e.getMessage());
+                System.out.println("L_g yoochoose64: skipped: " + e.getMessage());
+            }
         }
         String text = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(out);
         if (json != null) Files.writeString(json, text);
