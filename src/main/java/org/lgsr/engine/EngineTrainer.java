@@ -82,6 +82,7 @@ public final class EngineTrainer implements TrainingEngine {
     public RecTrainer.EpochStats trainEpoch(Samples train, int maxSteps, RecTrainer.StepListener listener, BooleanSupplier stop) {
         int N = train.size();
         int[] order = RecTrainer.epochOrder(N, cfg.seed(), epoch);
+        ringBase = 0; // the ring is empty here: the last epoch ended by draining it
         long start = System.nanoTime();
         double lossSum = 0;
         int steps = 0, seen = 0;

@@ -250,6 +250,28 @@ public final class GpuBackend implements Backend {
         launch.run();
         b.record(stream);
         pendingTimes.add(new Object[] {"kernel " + name, a, b, flops, bytes});
+        if (pendingTimes.size() >= MAX_PENDING) collect();
+    }
+
+    /** Pending timed launches before they are summed (and their events reused): bounds the live events. */
+    private static final int MAX_PENDING = 1 << 14;
+
+    /** Waits for the stream and sums the pending event pairs into the totals; their events go back to the pool. */
+    private void collect() {
+        stream.synchronize();
+        for (Object[] t : pendingTimes) {
+            CudaEvent a = (CudaEvent) t[1], b = (CudaEvent) t[2];
+            double[] acc = times.computeIfAbsent((String) t[0], x -> new double[4]);
+            acc[0] += b.millisSince(a);
+            acc[1] += 1;
+            if (t.length > 3) {
+                acc[2] += (Double) t[3];
+                acc[3] += (Double) t[4];
+            }
+            eventPool.push(a);
+            eventPool.push(b);
+        }
+        pendingTimes.clear();
     }
 
     @Override
@@ -280,20 +302,7 @@ public final class GpuBackend implements Backend {
      */
     public Map<String, double[]> profile() {
         if (!profiling) return Map.of();
-        stream.synchronize();
-        for (Object[] t : pendingTimes) {
-            CudaEvent a = (CudaEvent) t[1], b = (CudaEvent) t[2];
-            double[] acc = times.computeIfAbsent((String) t[0], x -> new double[4]);
-            acc[0] += b.millisSince(a);
-            acc[1] += 1;
-            if (t.length > 3) {
-                acc[2] += (Double) t[3];
-                acc[3] += (Double) t[4];
-            }
-            eventPool.push(a);
-            eventPool.push(b);
-        }
-        pendingTimes.clear();
+        collect();
         Map<String, double[]> out = new LinkedHashMap<>(times);
         times.clear();
         return out;
@@ -519,6 +528,11 @@ public final class GpuBackend implements Backend {
             if (nce != null) nce.close();
             for (DeviceBuffer b : owned) b.close();
             for (DeviceFloats s : scratch.values()) s.close();
+            for (Object[] t : pendingTimes) {
+                ((CudaEvent) t[1]).close();
+                ((CudaEvent) t[2]).close();
+            }
+            for (Object[] r : openRanges) ((CudaEvent) r[1]).close();
             for (CudaEvent e : eventPool) e.close();
             ring.close();
             blas.close();

@@ -300,7 +300,7 @@ public final class RecStep implements AutoCloseable {
         be.reluDropoutBackward(dH1, H1pre, mf1, btd);
         be.colSum(dH1, rows, d, gr(L.b1), false);
         outer(S, rows, d, dH1, d, gr(L.W1), 0f);
-        be.copy(dS, dR2);
+        be.copy(dS.view(0, btd), dR2.view(0, btd));
         mmT(dH1, rows, d, p(L.W1), d, dS, 1f);
         // S = LN1(dropout(A) V + X)
         be.attentionBackward(dS, XH1, RS1, p(L.ln1g), Q, K, V, A, ma, len, B, T, d, dR1, dQ, dK, dV, g1Part, b1Part);

@@ -23,6 +23,7 @@ public final class PinnedRing implements AutoCloseable {
     private final CudaEvent[] left = new CudaEvent[QUARTERS];
     private final boolean[] pending = new boolean[QUARTERS];
     private long head;
+    private int cur;
     private boolean closed;
 
     /** A ring of {@code capacityBytes} (rounded to a multiple of 4 x 256) for uploads on {@code stream}. */
@@ -40,24 +41,21 @@ public final class PinnedRing implements AutoCloseable {
         return quarter;
     }
 
-    /** Reserves {@code n} bytes (16-aligned) in one quarter; returns the byte offset in the ring. */
+    /** Reserves {@code n} bytes (16-aligned) inside the current quarter, moving on to the next when they do not fit; returns the byte offset in the ring. */
     private long reserve(long n) {
         long aligned = (n + 15) & ~15L;
-        int q = (int) (head / quarter);
-        long end = head + aligned;
-        if (end > (long) (q + 1) * quarter) { // move on to the next quarter
-            left[q].record(stream);
-            pending[q] = true;
-            q = (q + 1) % QUARTERS;
-            head = (long) q * quarter;
-            if (pending[q]) {
-                left[q].synchronize();
-                pending[q] = false;
+        if (head + aligned > (long) (cur + 1) * quarter) { // leave the current quarter
+            left[cur].record(stream);
+            pending[cur] = true;
+            cur = (cur + 1) % QUARTERS;
+            head = (long) cur * quarter;
+            if (pending[cur]) { // its copies of a lap ago must have run before it is overwritten
+                left[cur].synchronize();
+                pending[cur] = false;
             }
-            end = head + aligned;
         }
         long at = head;
-        head = end;
+        head += aligned;
         return at;
     }
 
