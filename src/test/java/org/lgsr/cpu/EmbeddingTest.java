@@ -25,6 +25,32 @@ class EmbeddingTest {
         assertEquals(3, s.count());
     }
 
+    /** The counting sort against a comparison sort of (index, row) keys, on random batches with many repeats and an empty one. */
+    @Test
+    void segmentsEqualAComparisonSort() {
+        Random rnd = new Random(17);
+        for (int rep = 0; rep < 50; rep++) {
+            int n = rep == 0 ? 0 : 1 + rnd.nextInt(3000);
+            int range = 1 + rnd.nextInt(rep % 2 == 0 ? 20 : 50000);
+            int[] idx = new int[n];
+            for (int i = 0; i < n; i++) idx[i] = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(range);
+            long[] keys = new long[n];
+            for (int i = 0; i < n; i++) keys[i] = ((long) idx[i] << 32) | i;
+            java.util.Arrays.sort(keys);
+            int[] order = new int[n];
+            java.util.List<Integer> starts = new java.util.ArrayList<>();
+            for (int j = 0; j < n; j++) {
+                order[j] = (int) keys[j];
+                if (j == 0 || (keys[j] >>> 32) != (keys[j - 1] >>> 32)) starts.add(j);
+            }
+            starts.add(n);
+            Embedding.Segments s = Embedding.sortedSegments(idx);
+            assertArrayEquals(order, s.rowOrder(), "row order, case " + rep);
+            assertArrayEquals(starts.stream().mapToInt(Integer::intValue).toArray(), s.segStart(), "segment starts, case " + rep);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Embedding.sortedSegments(new int[] {1, -1}));
+    }
+
     @Test
     void sortedAndAtomicScatterAddAgreeWithFloat64() {
         long seed = System.nanoTime();
