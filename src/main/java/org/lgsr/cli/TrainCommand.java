@@ -101,6 +101,10 @@ final class TrainCommand implements Runnable {
     @Option(names = "--g-stop-delta", defaultValue = "5e-4", description = "lgsr: L_g stops for good once a pass's mean loss moves by at most this (default: ${DEFAULT-VALUE}).")
     double gStopDelta;
 
+    @Option(names = "--g-lr-scale", defaultValue = "1", paramLabel = "F",
+            description = "lgsr: L_g's learning rate is F times the run's schedule (default 1: one schedule for both losses, as the reference code).")
+    double gLrScale;
+
     @Option(names = "--report", paramLabel = "FILE", description = "Run report (default: runs/DATASET-VARIANT-TIME.json).")
     Path report;
 
@@ -141,7 +145,7 @@ final class TrainCommand implements Runnable {
         TrainConfig cfg = new TrainConfig(dataset.name, variant, nEpochs, batch, lr, lrSchedule, dropout, l2, dim, maxLen, sigmoid, seed,
                 eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation,
                 new org.lgsr.train.GlobalSettings(orElse(walksPerNode, quick ? 4 : 13), orElse(walkLength, quick ? 20 : 50), window,
-                        orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta));
+                        orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta, gLrScale));
         System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (gpu ? "gpu" : "cpu") + ")" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         if (gpu && cfg.joint() && cfg.global().lazyAdam()) {

@@ -12,9 +12,16 @@ package org.lgsr.train;
  * @param lazyAdam     update only the touched rows of E, theta and bias (exact TF: every row)
  * @param maxBatches   stop each pass after this many batches (0: whole passes); for quick runs
  * @param stopDelta    L_g is trained no more once a pass's mean loss moves by at most this (5e-4)
+ * @param lrScale      L_g's learning rate is this times the run's schedule (1: one schedule for both losses [code])
  */
 public record GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize,
-                             boolean lazyAdam, long maxBatches, double stopDelta) {
+                             boolean lazyAdam, long maxBatches, double stopDelta, double lrScale) {
+    /** The settings with L_g on the run's own learning rate ([code]). */
+    public GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize, boolean lazyAdam,
+                          long maxBatches, double stopDelta) {
+        this(walksPerNode, walkLength, window, negatives, passes, batchSize, lazyAdam, maxBatches, stopDelta, 1.0);
+    }
+
     public GlobalSettings {
         if (walksPerNode < 1) throw new IllegalArgumentException("--walks-per-node: must be >= 1, got " + walksPerNode);
         if (walkLength < 2) throw new IllegalArgumentException("--walk-length: must be >= 2, got " + walkLength);
@@ -24,6 +31,7 @@ public record GlobalSettings(int walksPerNode, int walkLength, int window, int n
         if (batchSize < 1) throw new IllegalArgumentException("--g-batch: must be >= 1, got " + batchSize);
         if (maxBatches < 0) throw new IllegalArgumentException("--g-max-batches: must be >= 0, got " + maxBatches);
         if (!(stopDelta >= 0)) throw new IllegalArgumentException("--g-stop-delta: must be >= 0, got " + stopDelta);
+        if (!(lrScale > 0) || Double.isInfinite(lrScale)) throw new IllegalArgumentException("--g-lr-scale: must be a positive number, got " + lrScale);
     }
 
     /** The paper's settings. */

@@ -144,7 +144,7 @@ public final class Trainer {
                 if (global != null) {
                     List<Map<String, Object>> passes = new ArrayList<>();
                     for (int p = 1; p <= cfg.global().passes() && !global.converged() && !interrupted; p++) {
-                        double lr = schedule.at(engine.step());
+                        double lr = schedule.at(engine.step()) * cfg.global().lrScale();
                         GlobalEncoder.PassStats ps = global.pass(lr, stop);
                         interrupted = stop.getAsBoolean();
                         Map<String, Object> pr = new LinkedHashMap<>();

@@ -112,6 +112,18 @@ class TrainCommandTest {
     }
 
     @Test
+    void lgLearningRateScaleReachesThePassesAndIsChecked() throws Exception {
+        Path report = dir.resolve("s.json");
+        CliTest.Run r = train(report, "--variant", "lgsr", "--epochs", "1", "--negatives", "8", "--g-batch", "256",
+                "--g-max-batches", "2", "--walks-per-node", "1", "--walk-length", "10", "--g-passes", "1", "--g-lr-scale", "0.25");
+        assertEquals(0, r.code(), r.err());
+        double lr = epochs(report).get(0).getAsJsonObject().getAsJsonArray("globalPasses").get(0).getAsJsonObject()
+                .get("learningRate").getAsDouble();
+        assertEquals(0.25e-3, lr, 1e-12, "L_g's learning rate: a quarter of the schedule's first rate");
+        CliTest.assertOneLineError(CliTest.run("train", "--variant", "lgsr", "--g-lr-scale", "0"), "--g-lr-scale");
+    }
+
+    @Test
     void validationHoldsOutTheLastTenthOfSessions() throws Exception {
         Path report = dir.resolve("v.json");
         CliTest.Run r = train(report, "--validation", "--epochs", "1");
