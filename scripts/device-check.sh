@@ -116,6 +116,12 @@ row("sgemm 4096^3 FP32 (ours, cuBLAS)", bench.get("sgemm_4096_fp32"))
 row("sgemm 4096^3 TF32 (ours, cuBLAS)", bench.get("sgemm_4096_tf32"))
 row("torch.matmul 4096^3 FP32", torch.get("matmul_4096_fp32"))
 row("torch.matmul 4096^3 TF32", torch.get("matmul_4096_tf32"))
+eb = load("engine-bench.json")
+if eb:
+    lg = eb.get("lg_yoochoose64") if isinstance(eb.get("lg_yoochoose64"), dict) else {}
+    print(f"engine: train step {eb.get('train_step_ms', float('nan')):.3f} ms (host {eb.get('host_step_ms', float('nan')):.3f} ms), "
+          f"y64 L_rec epoch ~{eb.get('yoochoose64_epoch_s_estimate', float('nan')):.2f} s, eval batch {eb.get('eval_batch_ms', float('nan')):.2f} ms; "
+          f"L_g batch {lg.get('batch_ms', float('nan')):.3f} ms, y64 pass ~{lg.get('pass_s_estimate', float('nan')):.1f} s, walks setup {lg.get('setup_s', float('nan')):.2f} s")
 a, c = bench.get("adam"), bench.get("d2d_copy")
 if a and c:
     print(f"adam reaches {100 * a['GB_per_s'] / c['GB_per_s']:.0f}% of the copy's bandwidth")
