@@ -124,6 +124,12 @@ class TrainCommandTest {
     }
 
     @Test
+    void gpuOnlyFlagsAreRefusedOnTheCpu() {
+        CliTest.assertOneLineError(CliTest.run("train", "--device", "cpu", "--profile"), "--profile");
+        CliTest.assertOneLineError(CliTest.run("train", "--device", "cpu", "--tf32"), "--tf32");
+    }
+
+    @Test
     void validationHoldsOutTheLastTenthOfSessions() throws Exception {
         Path report = dir.resolve("v.json");
         CliTest.Run r = train(report, "--validation", "--epochs", "1");
