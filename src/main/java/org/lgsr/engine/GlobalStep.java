@@ -12,7 +12,6 @@ import org.lgsr.graph.ItemGraph;
 import org.lgsr.graph.Negatives;
 import org.lgsr.graph.RandomWalks;
 import org.lgsr.graph.SkipGramPairs;
-import org.lgsr.model.ModelConfig;
 import org.lgsr.train.GlobalSettings;
 import org.lgsr.train.TrainingEngine;
 
@@ -53,7 +52,6 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         this.be = backend;
         this.s = s;
         this.seed = seed;
-        ModelConfig m = null;
         this.d = rec.layout().d;
         this.n = numItems;
         be.push("global_setup");

@@ -36,7 +36,6 @@ public final class RecStep implements AutoCloseable {
     private final Buf lse, rowLoss, dsf, dCatD, dF, dG, dU, dFt, dqPart, dR2, dR2f, dH1, dS, dR1, dQKV, dQ, dK, dV, dX;
     private final Buf g1Part, b1Part, g2Part, b2Part, rank;
     private final Buf stepLoss, stepL2;
-    private final int[] eSegHost = new int[0];
     private int ringUsed;
     private final double[] ringL2 = new double[RING];
     private final float[] ringLoss = new float[RING];
