@@ -47,6 +47,8 @@
 // gather_last, add_last, last_forward, last_backward are grid-stride element loops (coalesced
 // over c); their bytes are in AggregateKernels.
 
+#include "warp.cuh"
+
 #define AGG_MAX_T 32
 #define AGG_MAX_D 256
 
@@ -55,15 +57,7 @@ __device__ __forceinline__ int agg_len(const int *__restrict__ len, long long b,
     return min(max(len[b], 1), T);
 }
 
-__device__ __forceinline__ float agg_warp_sum(float v) {
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    return v;
-}
 
-__device__ __forceinline__ float agg_warp_max(float v) {
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-    return v;
-}
 
 // h(x) (CpuModel.hs).
 __device__ __forceinline__ float agg_h(float x, int hard) {
@@ -133,7 +127,7 @@ extern "C" __global__ void aggregate_forward(float *__restrict__ G, const float 
                 g[c] = x;
                 e = __fadd_rn(e, __fmul_rn(s_q[c], agg_h(x, hard)));
             }
-            e = agg_warp_sum(e);
+            e = lgsr_warp_sum(e);
             if (lane == 0) s_e[i] = e;
         } else {
             for (int c = lane; c < d; c += 32) g[c] = __fadd_rn(g[c], s_u[c]);
@@ -143,9 +137,9 @@ extern "C" __global__ void aggregate_forward(float *__restrict__ G, const float 
     // alpha = softmax over the valid slots (warp 0, a lane per slot)
     if (warp == 0) {
         const float e = lane < t ? s_e[lane] : -INFINITY;
-        const float m = agg_warp_max(e);
+        const float m = lgsr_warp_max(e);
         const float x = lane < t ? expf(e - m) : 0.0f;
-        const float sum = agg_warp_sum(x);
+        const float sum = lgsr_warp_sum(x);
         const float a = lane < t ? __fdiv_rn(x, sum) : 0.0f;
         if (lane < t) s_e[lane] = a;
         if (lane < T) alpha[b * T + lane] = a;
@@ -196,7 +190,7 @@ extern "C" __global__ void aggregate_backward(const float *__restrict__ dCatD, c
                 dF[o + c] = i == t - 1 ? __fadd_rn(s_dcat[c], v) : v;
                 da = __fadd_rn(da, __fmul_rn(F[o + c], s2));
             }
-            da = agg_warp_sum(da);
+            da = lgsr_warp_sum(da);
             if (lane == 0) s_da[i] = da;
         } else {
             for (int c = lane; c < d; c += 32) {

@@ -51,22 +51,12 @@
 //    or column r in a fixed order (no atomics). The LayerNorm partials are summed per warp in
 //    registers and then over the warps in warp order: deterministic.
 
+#include "warp.cuh"
+
 #define ATT_FULL_MASK 0xffffffffu
 #define ATT_LN_EPS 1e-8
 
-// the sum over the warp, the same bits in every lane (each butterfly step adds a + b in one lane
-// and b + a in its partner)
-__device__ __forceinline__ float att_warp_sum(float v) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(ATT_FULL_MASK, v, o);
-    return v;
-}
 
-__device__ __forceinline__ float att_warp_max(float v) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(ATT_FULL_MASK, v, o));
-    return v;
-}
 
 __device__ __forceinline__ int att_valid_len(const int *__restrict__ len, int b, int T) {
     const int n = len[b];
@@ -129,12 +119,12 @@ __device__ __forceinline__ void att_forward_session(const float *__restrict__ Q,
                     const int c = lane + 32 * k;
                     if (c < d) p = fmaf(q[k], kj[c], p);
                 }
-                p = att_warp_sum(p) * inv;
+                p = lgsr_warp_sum(p) * inv;
                 if (lane == j) s = p;
             }
-            const float mx = att_warp_max(s);
+            const float mx = lgsr_warp_max(s);
             const float ex = lane <= i ? expf(s - mx) : 0.0f;
-            a = ex / att_warp_sum(ex);
+            a = ex / lgsr_warp_sum(ex);
             float am = a;
             if (maskA != nullptr && lane <= i) am = a * maskA[row * T + lane];
             for (int j = 0; j <= i; j++) {
@@ -152,7 +142,7 @@ __device__ __forceinline__ void att_forward_session(const float *__restrict__ Q,
         float sum = 0.0f;
 #pragma unroll
         for (int k = 0; k < KD; k++) sum += r[k];
-        const float mean = att_warp_sum(sum) / d;
+        const float mean = lgsr_warp_sum(sum) / d;
         float var = 0.0f;
 #pragma unroll
         for (int k = 0; k < KD; k++) {
@@ -162,7 +152,7 @@ __device__ __forceinline__ void att_forward_session(const float *__restrict__ Q,
                 var = fmaf(t, t, var);
             }
         }
-        var = att_warp_sum(var) / d;
+        var = lgsr_warp_sum(var) / d;
         const float rs = att_rstd(var);
 #pragma unroll
         for (int k = 0; k < KD; k++) {
@@ -239,8 +229,8 @@ __device__ __forceinline__ void att_backward_session(const float *__restrict__ d
                 m2 = fmaf(gg, h, m2);
             }
         }
-        m1 = att_warp_sum(m1) / d;
-        m2 = att_warp_sum(m2) / d;
+        m1 = lgsr_warp_sum(m1) / d;
+        m2 = lgsr_warp_sum(m2) / d;
         const float rs = RS[row];
 #pragma unroll
         for (int k = 0; k < KD; k++) {
@@ -265,11 +255,11 @@ __device__ __forceinline__ void att_backward_session(const float *__restrict__ d
                 const int c = lane + 32 * k;
                 if (c < d) p = fmaf(dr[k], vj[c], p);
             }
-            p = att_warp_sum(p);
+            p = lgsr_warp_sum(p);
             if (lane == j) dad = p;
         }
         dad *= mij;
-        const float dot = att_warp_sum(aij * dad);
+        const float dot = lgsr_warp_sum(aij * dad);
         if (lane < T) {
             dss[i * T + lane] = aij * (dad - dot) * inv; // 0 for j > i
             ams[i * T + lane] = aij * mij;

@@ -36,6 +36,8 @@
 // partition chosen from the sizes alone (never from timing or atomics): the same inputs give the
 // same bits on every run.
 
+#include "warp.cuh"
+
 #define LAY_FULL_MASK 0xffffffffu
 #define LAY_MAX_D 256
 #define LAY_LN_BWD_MAX_WARPS 8
@@ -108,17 +110,7 @@ extern "C" __global__ void bias_relu_dropout(float *__restrict__ H1pre, float *_
 
 // ---------------------------------------------------------------- warp helpers
 
-__device__ __forceinline__ float lay_warp_sum(float v) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(LAY_FULL_MASK, v, o);
-    return v;
-}
 
-__device__ __forceinline__ double lay_warp_sum_double(double v) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(LAY_FULL_MASK, v, o);
-    return v;
-}
 
 // ---------------------------------------------------------------- LayerNorm 2 forward
 
@@ -159,7 +151,7 @@ __device__ __forceinline__ void lay_bdrln_rows(const float *__restrict__ R2, con
             x[k] = v;
             sum += v;
         }
-        const float mean = __fdiv_rn(lay_warp_sum(sum), fd);
+        const float mean = __fdiv_rn(lgsr_warp_sum(sum), fd);
         float sq = 0.0f;
 #pragma unroll
         for (int k = 0; k < NC; k++) {
@@ -167,7 +159,7 @@ __device__ __forceinline__ void lay_bdrln_rows(const float *__restrict__ R2, con
             x[k] = __fsub_rn(x[k], mean);
             if (c < d) sq = __fadd_rn(sq, __fmul_rn(x[k], x[k]));
         }
-        const float var = __fdiv_rn(lay_warp_sum(sq), fd);
+        const float var = __fdiv_rn(lgsr_warp_sum(sq), fd);
         const float rstd = (float) (1.0 / sqrt((double) var + 1e-8));
 #pragma unroll
         for (int k = 0; k < NC; k++) {
@@ -240,8 +232,8 @@ __device__ __forceinline__ void lay_lnb_segments(const float *__restrict__ dY, c
                 accG[k] = __fadd_rn(accG[k], __fmul_rn(dy, xh[k]));
                 accB[k] = __fadd_rn(accB[k], dy);
             }
-            const float m1 = __fdiv_rn(lay_warp_sum(s1), fd);
-            const float m2 = __fdiv_rn(lay_warp_sum(s2), fd);
+            const float m1 = __fdiv_rn(lgsr_warp_sum(s1), fd);
+            const float m2 = __fdiv_rn(lgsr_warp_sum(s2), fd);
             const float rstd = RS[r];
 #pragma unroll
             for (int k = 0; k < NC; k++) {
@@ -369,7 +361,7 @@ extern "C" __global__ void col_sum(const float *__restrict__ in, int rows, int c
 __device__ __forceinline__ double lay_block_sum_double(double v) {
     __shared__ double warp_sums[32];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
-    v = lay_warp_sum_double(v);
+    v = lgsr_warp_sum(v);
     if (lane == 0) warp_sums[warp] = v;
     __syncthreads();
     double tot = 0.0;

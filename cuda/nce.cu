@@ -31,6 +31,8 @@
 // logits once (32 MiB, L2-resident on H100/H200), with one expf and one log1pf per logit;
 // nce_scatter's 2 N d + S d atomics (RED, no return value) are spread over the table rows.
 
+#include "warp.cuh"
+
 #define NCE_WARPS 8                     // warps per block of nce_loss_grad (and nce_loss_sum: 256 threads)
 #define NCE_THREADS (32 * NCE_WARPS)
 #define NCE_ROWS 32                     // pairs per block of nce_loss_grad: warp w takes rows w, w + 8, ...
@@ -38,15 +40,6 @@
 #define NCE_DPL (NCE_MAX_D / 32)
 #define NCE_MAX_S 1024                  // S limit: (NCE_WARPS + 2) S floats of shared memory <= 40 KiB
 
-// The sum over the warp, the same butterfly order on every lane of every run (the twin's order).
-__device__ __forceinline__ float nce_warp_sum(float x) {
-    x += __shfl_xor_sync(0xffffffffu, x, 16);
-    x += __shfl_xor_sync(0xffffffffu, x, 8);
-    x += __shfl_xor_sync(0xffffffffu, x, 4);
-    x += __shfl_xor_sync(0xffffffffu, x, 2);
-    x += __shfl_xor_sync(0xffffffffu, x, 1);
-    return x;
-}
 
 // trueLogQ[i] = (float) log(Q(rankOfItem[labels[i]])), Q = LogUniformSampler.expectedCount in
 // double: p = log((r + 2) / (r + 1)) / logRange; Q = p numSampled when numTries == numSampled,
@@ -114,7 +107,7 @@ nce_loss_grad(float *__restrict__ logits, const float *__restrict__ Vin, const f
             thr[m] = j < d ? th[j] : 0.0f;
             if (j < d) dot = fmaf(v[j], thr[m], dot);
         }
-        dot = nce_warp_sum(dot);
+        dot = lgsr_warp_sum(dot);
         const float t = dot + (bias[lab] - trueLogQ[i]);
         const float ut = expf(-fabsf(t));
         // softplus(-t) = max(-t, 0) + log1p(e^-|t|); sigmoid(t) - 1 = -(t >= 0 ? u : 1) / (1 + u)
@@ -134,7 +127,7 @@ nce_loss_grad(float *__restrict__ logits, const float *__restrict__ Vin, const f
             g[k] = gk;
             mine[k] += gk;
         }
-        loss = nce_warp_sum(loss);
+        loss = lgsr_warp_sum(loss);
         if (lane == 0) {
             rowLoss[i] = trueLoss + loss;
             dTrue[i] = gt;
@@ -194,7 +187,7 @@ extern "C" __global__ void nce_scatter(float *__restrict__ gE, float *__restrict
             for (int j = lane; j < d; j += 32) atomicAdd(gth + j, dw[j]);
             float sum = 0.0f;
             for (int b = lane; b < parts; b += 32) sum += colPart[(long long) b * S + k];
-            sum = nce_warp_sum(sum);
+            sum = lgsr_warp_sum(sum);
             if (lane == 0) atomicAdd(gBias + c, sum);
         }
     }

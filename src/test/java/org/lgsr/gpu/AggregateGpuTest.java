@@ -3,7 +3,6 @@ package org.lgsr.gpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -12,22 +11,12 @@ import org.lgsr.gpu.kernels.AggregateKernels;
 
 /** The kernels of cuda/aggregate.cu against their twin Aggregate, outputs poisoned with NaN first. */
 @Tag("gpu")
-class AggregateGpuTest {
-    static GpuContext ctx;
-    static KernelModule module;
+class AggregateGpuTest extends KernelTestBase {
     static AggregateKernels kernels;
-    static CudaStream stream;
-    final long seed = System.nanoTime();
-    final Random rnd = new Random(seed);
 
     @BeforeEach
     void open() {
-        GpuTests.Session session = GpuTests.session();
-        if (ctx != null) return;
-        ctx = session.context();
-        module = session.module();
-        kernels = new AggregateKernels(module, ctx.info());
-        stream = session.stream();
+        if (kernels == null) kernels = new AggregateKernels(module, ctx.info());
     }
 
 

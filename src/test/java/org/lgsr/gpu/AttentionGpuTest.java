@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -13,23 +12,12 @@ import org.lgsr.gpu.kernels.AttentionKernels;
 
 /** attention_forward / attention_backward against their twins, fresh random data, outputs poisoned with NaN. */
 @Tag("gpu")
-class AttentionGpuTest {
-    static GpuContext ctx;
-    static KernelModule module;
+class AttentionGpuTest extends KernelTestBase {
     static AttentionKernels kernels;
-    static CudaStream stream;
-    final long seed = System.nanoTime();
-    final Random rnd = new Random(seed);
 
-    /** Each test is skipped with the probe's reason where there is no GPU; the context opens once. */
     @BeforeEach
     void open() {
-        GpuTests.Session session = GpuTests.session();
-        if (ctx != null) return;
-        ctx = session.context();
-        module = session.module();
-        kernels = new AttentionKernels(module, ctx.info());
-        stream = session.stream();
+        if (kernels == null) kernels = new AttentionKernels(module, ctx.info());
     }
 
 

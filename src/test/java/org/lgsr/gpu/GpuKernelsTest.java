@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -15,23 +14,12 @@ import org.lgsr.cpu.Philox;
 
 /** Each kernel against its CPU twin, on fresh random data, outputs poisoned with NaN first. */
 @Tag("gpu")
-class GpuKernelsTest {
-    static GpuContext ctx;
-    static KernelModule module;
+class GpuKernelsTest extends KernelTestBase {
     static GpuKernels kernels;
-    static CudaStream stream;
-    final long seed = System.nanoTime();
-    final Random rnd = new Random(seed);
 
-    /** Each test is skipped with the probe's reason where there is no GPU; the context opens once. */
     @BeforeEach
     void open() {
-        GpuTests.Session session = GpuTests.session();
-        if (ctx != null) return;
-        ctx = session.context();
-        module = session.module();
-        kernels = new GpuKernels(module, ctx.info());
-        stream = session.stream();
+        if (kernels == null) kernels = new GpuKernels(module, ctx.info());
     }
 
 

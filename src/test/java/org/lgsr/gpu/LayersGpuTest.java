@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -21,26 +20,16 @@ import org.lgsr.model.DropoutMasks;
  * 19), d in {100, 64, 3}.
  */
 @Tag("gpu")
-class LayersGpuTest {
+class LayersGpuTest extends KernelTestBase {
     static final int[] ROWS = {1, 19, 9728};
     static final int[] DS = {100, 64, 3};
     static final float RATE = 0.3f;
 
-    static GpuContext ctx;
-    static KernelModule module;
     static LayersKernels kernels;
-    static CudaStream stream;
-    final long seed = System.nanoTime();
-    final Random rnd = new Random(seed);
 
     @BeforeEach
     void open() {
-        GpuTests.Session session = GpuTests.session();
-        if (ctx != null) return;
-        ctx = session.context();
-        module = session.module();
-        kernels = new LayersKernels(module, ctx.info());
-        stream = session.stream();
+        if (kernels == null) kernels = new LayersKernels(module, ctx.info());
     }
 
 

@@ -22,28 +22,19 @@ import org.lgsr.gpu.kernels.NceKernels;
  * random data each run (seed in the messages), outputs poisoned with NaN before the launches.
  */
 @Tag("gpu")
-class NceGpuTest {
+class NceGpuTest extends KernelTestBase {
     static final int D = 100;
     static final int[] NS = {1, 100, 8192};
     static final int[] SS = {1, 64, 512};
-    static GpuContext ctx;
-    static KernelModule module;
     static NceKernels kernels;
-    static CudaStream stream;
     static ItemGraph graph;
     static LogUniformSampler sampler;
     static long graphSeed;
-    final long seed = System.nanoTime();
-    final Random rnd = new Random(seed);
 
     @BeforeEach
     void open() {
-        GpuTests.Session session = GpuTests.session();
-        if (ctx != null) return;
-        ctx = session.context();
-        module = session.module();
+        if (kernels != null) return;
         kernels = new NceKernels(module, ctx.info());
-        stream = session.stream();
         graphSeed = System.nanoTime();
         graph = NceTest.graph(new Random(graphSeed), 3000, 4000);
         sampler = new LogUniformSampler(graph);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -18,13 +17,8 @@ import org.lgsr.gpu.kernels.SoftmaxCeKernels;
  * outputs and scratch poisoned first. The twin runs on row slices in parallel (its offsets).
  */
 @Tag("gpu")
-class SoftmaxCeGpuTest {
-    static GpuContext ctx;
-    static KernelModule module;
+class SoftmaxCeGpuTest extends KernelTestBase {
     static SoftmaxCeKernels kernels;
-    static CudaStream stream;
-    final long seed = System.nanoTime();
-    final Random rnd = new Random(seed);
 
     /** (B, n, d): odd sizes, one item (n = 2), the datasets' sizes, and the t4 tiles (d > 128). */
     static final int[][] SIZES = {
@@ -34,12 +28,7 @@ class SoftmaxCeGpuTest {
 
     @BeforeEach
     void open() {
-        GpuTests.Session session = GpuTests.session();
-        if (ctx != null) return;
-        ctx = session.context();
-        module = session.module();
-        kernels = new SoftmaxCeKernels(module, ctx.info());
-        stream = session.stream();
+        if (kernels == null) kernels = new SoftmaxCeKernels(module, ctx.info());
     }
 
 

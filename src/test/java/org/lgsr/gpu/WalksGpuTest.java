@@ -26,23 +26,13 @@ import org.lgsr.gpu.kernels.WalksKernels;
  * poisoned first, and the slots past a walk's end must keep the poison.
  */
 @Tag("gpu")
-class WalksGpuTest {
-    static GpuContext ctx;
-    static KernelModule module;
+class WalksGpuTest extends KernelTestBase {
     static WalksKernels kernels;
-    static CudaStream stream;
     static final int POISON = 0x7fc00000;
-    final long seed = System.nanoTime();
-    final Random rnd = new Random(seed);
 
     @BeforeEach
     void open() {
-        GpuTests.Session session = GpuTests.session();
-        if (ctx != null) return;
-        ctx = session.context();
-        module = session.module();
-        kernels = new WalksKernels(module, ctx.info());
-        stream = session.stream();
+        if (kernels == null) kernels = new WalksKernels(module, ctx.info());
     }
 
 
