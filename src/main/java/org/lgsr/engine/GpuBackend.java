@@ -313,6 +313,12 @@ public final class GpuBackend implements Backend {
         stream.synchronize();
     }
 
+    /** Fills a float view with uniform [0, 1) numbers (Philox stream {@code id} of {@code seed}): benchmark inputs, never zeros. */
+    public void random(Buf out, long seed, long id) {
+        if (out.type != Buf.Type.FLOAT) throw new IllegalArgumentException("random: a " + out.type + " buffer");
+        k("philox_uniform", 0, 4.0 * out.length, () -> base.philoxUniform(addr(out), out.length, seed, id, 0, stream));
+    }
+
     // ------------------------------------------------------------------ products
 
     @Override

@@ -86,4 +86,10 @@ public final class GpuKernels {
         if (rows <= 0) return;
         module.launch("embedding_scatter_add_atomic", blocksFor((long) rows * d), THREADS, 0, stream, gradTable, gradOut, idx, rows, d);
     }
+
+    /** {@link #philoxUniform} into a raw device address. */
+    public void philoxUniform(long out, long n, long seed, long streamId, long offset, CudaStream stream) {
+        if (n <= 0) return;
+        module.launch("philox_uniform", blocksFor(n / 4 + 2), THREADS, 0, stream, out, n, seed, streamId, offset);
+    }
 }
