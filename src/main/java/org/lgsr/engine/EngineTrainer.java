@@ -157,10 +157,23 @@ public final class EngineTrainer implements TrainingEngine {
         Map<String, Object> out = new LinkedHashMap<>();
         if (be instanceof GpuBackend g) {
             Map<String, double[]> p = new LinkedHashMap<>(lastProfile);
-            g.profile().forEach((k, v) -> p.merge(k, v, (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]}));
+            g.profile().forEach((k, v) -> p.merge(k, v, (a, b) -> {
+                double[] sum = new double[Math.max(a.length, b.length)];
+                for (int i = 0; i < sum.length; i++) sum[i] = (i < a.length ? a[i] : 0) + (i < b.length ? b[i] : 0);
+                return sum;
+            }));
             if (!p.isEmpty()) {
                 Map<String, Object> k = new LinkedHashMap<>();
-                p.forEach((name, v) -> k.put(name, Map.of("ms", v[0], "calls", (long) v[1])));
+                p.forEach((name, v) -> {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("ms", v[0]);
+                    row.put("calls", (long) v[1]);
+                    if (v.length > 3 && v[0] > 0) {
+                        if (v[2] > 0) row.put("GFLOP_per_s", v[2] / (v[0] * 1e6));
+                        if (v[3] > 0) row.put("GB_per_s", v[3] / (v[0] * 1e6));
+                    }
+                    k.put(name, row);
+                });
                 out.put("deviceMillis", k);
             }
             lastProfile = Map.of();
