@@ -22,4 +22,16 @@ public final class TestData {
     public static boolean has(String name) {
         return Files.isDirectory(dir(name));
     }
+
+    /** ||a - ref|| / ||ref|| over [ao, ao + n) and [ro, ro + n) in float64 (||a - ref|| where ref is 0); infinite where a is not finite. */
+    public static double relErr(float[] a, int ao, float[] ref, int ro, int n) {
+        double num = 0, den = 0;
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(a[ao + i])) return Double.POSITIVE_INFINITY;
+            double e = (double) a[ao + i] - ref[ro + i];
+            num += e * e;
+            den += (double) ref[ro + i] * ref[ro + i];
+        }
+        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+    }
 }

@@ -47,7 +47,11 @@ public final class Embedding {
      * two per step on the host), and where each run of equal indices starts.
      */
     public static Segments sortedSegments(int[] idx) {
-        int n = idx.length;
+        return sortedSegments(idx, idx.length);
+    }
+
+    /** {@link #sortedSegments(int[])} of the first {@code n} indices. */
+    public static Segments sortedSegments(int[] idx, int n) {
         int max = -1;
         for (int r = 0; r < n; r++) {
             if (idx[r] < 0) throw new IllegalArgumentException("embedding index " + idx[r] + " at row " + r + " is negative");
@@ -78,18 +82,28 @@ public final class Embedding {
      * to the table row once.
      */
     public static void embeddingScatterAddSorted(float[] gradTable, float[] gradOut, int[] idx, Segments seg, int d) {
-        int v = rows(gradTable.length, d, "gradTable");
-        int[] order = seg.rowOrder(), starts = seg.segStart();
+        embeddingScatterAddSorted(gradTable, 0, rows(gradTable.length, d, "gradTable"), gradOut, 0, idx, 0, seg.rowOrder(), 0,
+                seg.segStart(), 0, seg.count(), d);
+    }
+
+    /**
+     * The same on views, in the kernel's argument order: a table of {@code tableRows} rows at
+     * {@code tableOff}, rows at {@code outOff}, indices at {@code idxOff}, the row order at
+     * {@code orderOff} and {@code segments + 1} run starts at {@code segOff}.
+     */
+    public static void embeddingScatterAddSorted(float[] gradTable, int tableOff, int tableRows, float[] gradOut, int outOff, int[] idx,
+                                                 int idxOff, int[] order, int orderOff, int[] segStart, int segOff, int segments, int d) {
         float[] sum = new float[d];
-        for (int s = 0; s + 1 < starts.length; s++) {
-            int item = idx[order[starts[s]]];
-            checkIndex(item, v, order[starts[s]]);
+        for (int s = 0; s < segments; s++) {
+            int begin = segStart[segOff + s], end = segStart[segOff + s + 1];
+            int item = idx[idxOff + order[orderOff + begin]];
+            checkIndex(item, tableRows, order[orderOff + begin]);
             Arrays.fill(sum, 0.0f);
-            for (int j = starts[s]; j < starts[s + 1]; j++) {
-                int src = order[j] * d;
+            for (int j = begin; j < end; j++) {
+                int src = outOff + order[orderOff + j] * d;
                 for (int c = 0; c < d; c++) sum[c] += gradOut[src + c];
             }
-            int dst = item * d;
+            int dst = tableOff + item * d;
             for (int c = 0; c < d; c++) gradTable[dst + c] += sum[c];
         }
     }

@@ -196,33 +196,16 @@ public final class Nce {
         gather(vin, e, eOff, inputs, n, d);
         gather(thetaS, theta, thetaOff, sampled, s, d);
         float[] logits = new float[n * s];
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < s; k++) {
-                float acc = 0f;
-                for (int j = 0; j < d; j++) acc += vin[i * d + j] * thetaS[k * d + j];
-                logits[i * s + k] = acc;
-            }
-        }
+        // the three products as DeviceNceStep's cuBLAS calls (column-major views of the row-major arrays)
+        Blas.sgemm(true, false, s, n, d, 1f, thetaS, 0, d, vin, 0, d, 0f, logits, 0, s);
         float[] rowLoss = new float[n], dTrue = new float[n], dVin = new float[n * d];
         int parts = parts(n);
         float[] colPart = new float[parts * s];
         nceLossGrad(logits, 0, vin, 0, theta, thetaOff, bias, biasOff, labels, 0, sampled, 0, sampledLogQ, 0, trueLogQ, 0,
                 n, s, d, removeHits, 1.0f / n, rowLoss, 0, dTrue, 0, dVin, 0, colPart, 0);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                float acc = 0f;
-                for (int k = 0; k < s; k++) acc += logits[i * s + k] * thetaS[k * d + j];
-                dVin[i * d + j] += acc;
-            }
-        }
+        Blas.sgemm(false, false, d, n, s, 1f, thetaS, 0, d, logits, 0, s, 1f, dVin, 0, d);
         float[] dThetaS = new float[s * d];
-        for (int k = 0; k < s; k++) {
-            for (int j = 0; j < d; j++) {
-                float acc = 0f;
-                for (int i = 0; i < n; i++) acc += logits[i * s + k] * vin[i * d + j];
-                dThetaS[k * d + j] = acc;
-            }
-        }
+        Blas.sgemm(false, true, d, s, n, 1f, vin, 0, d, logits, 0, s, 0f, dThetaS, 0, d);
         nceScatter(gE, gEOff, gTheta, gThetaOff, gBias, gBiasOff, vin, 0, dVin, 0, dTrue, 0, inputs, 0, labels, 0,
                 n, dThetaS, 0, colPart, 0, parts, sampled, 0, s, d);
         return nceLossSum(rowLoss, 0, n);

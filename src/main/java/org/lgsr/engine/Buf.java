@@ -42,8 +42,4 @@ public final class Buf {
         return new Buf(store, type, offset + from, count);
     }
 
-    /** Elements from {@code from} to the end. */
-    public Buf from(long from) {
-        return view(from, length - from);
-    }
 }

@@ -111,34 +111,18 @@ public final class CpuBackend implements Backend {
         System.arraycopy(src.store, o(src), dst.store, o(dst), (int) dst.length);
     }
 
-    /** Column-major C = alpha op(A) op(B) + beta C, float accumulation in k order. */
-    static void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int ao, int lda, float[] b, int bo, int ldb,
-                      float beta, float[] c, int co, int ldc) {
-        for (int j = 0; j < n; j++) {
-            for (int i = 0; i < m; i++) {
-                float s = 0f;
-                for (int p = 0; p < k; p++) {
-                    float x = ta ? a[ao + p + i * lda] : a[ao + i + p * lda];
-                    float y = tb ? b[bo + j + p * ldb] : b[bo + p + j * ldb];
-                    s += x * y;
-                }
-                int ci = co + i + j * ldc;
-                c[ci] = beta == 0f ? alpha * s : alpha * s + beta * c[ci];
-            }
-        }
-    }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Buf a, int lda, Buf b, int ldb, float beta, Buf c,
                      int ldc) {
-        sgemm(transA, transB, m, n, k, alpha, f(a), o(a), lda, f(b), o(b), ldb, beta, f(c), o(c), ldc);
+        org.lgsr.cpu.Blas.sgemm(transA, transB, m, n, k, alpha, f(a), o(a), lda, f(b), o(b), ldb, beta, f(c), o(c), ldc);
     }
 
     @Override
     public void gemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, Buf a, int lda, long strideA, Buf b,
                                    int ldb, long strideB, float beta, Buf c, int ldc, long strideC, int count) {
         for (int q = 0; q < count; q++) {
-            sgemm(transA, transB, m, n, k, alpha, f(a), (int) (o(a) + q * strideA), lda, f(b), (int) (o(b) + q * strideB), ldb, beta, f(c),
+            org.lgsr.cpu.Blas.sgemm(transA, transB, m, n, k, alpha, f(a), (int) (o(a) + q * strideA), lda, f(b), (int) (o(b) + q * strideB), ldb, beta, f(c),
                     (int) (o(c) + q * strideC), ldc);
         }
     }
@@ -311,21 +295,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void scatterAddSorted(Buf table, Buf rows, Buf idx, Buf order, Buf segStart, int segments, int d) {
-        float[] t = f(table), r = f(rows);
-        int[] ix = i(idx), ord = i(order), seg = i(segStart);
-        int to = o(table), ro = o(rows), io = o(idx), oo = o(order), so = o(segStart);
-        float[] sum = new float[d];
-        for (int s = 0; s < segments; s++) {
-            int begin = seg[so + s], end = seg[so + s + 1];
-            int row = ix[io + ord[oo + begin]];
-            java.util.Arrays.fill(sum, 0f);
-            for (int j = begin; j < end; j++) {
-                int src = ro + ord[oo + j] * d;
-                for (int c = 0; c < d; c++) sum[c] += r[src + c];
-            }
-            int dst = to + row * d;
-            for (int c = 0; c < d; c++) t[dst + c] += sum[c];
-        }
+        org.lgsr.cpu.Embedding.embeddingScatterAddSorted(f(table), o(table), (int) (table.length / d), f(rows), o(rows), i(idx), o(idx),
+                i(order), o(order), i(segStart), o(segStart), segments, d);
     }
 
     @Override

@@ -82,7 +82,6 @@ public final class EngineTrainer implements TrainingEngine {
     public RecTrainer.EpochStats trainEpoch(Samples train, int maxSteps, RecTrainer.StepListener listener, BooleanSupplier stop) {
         int N = train.size();
         int[] order = RecTrainer.epochOrder(N, cfg.seed(), epoch);
-        ringBase = 0; // the ring is empty here: the last epoch ended by draining it
         long start = System.nanoTime();
         double lossSum = 0;
         int steps = 0, seen = 0;
@@ -93,7 +92,7 @@ public final class EngineTrainer implements TrainingEngine {
             batch.fill(train, order, first, B);
             batch.check(model.numItems());
             Long maskSeed = drop ? DropoutMasks.stepSeed(cfg.seed(), rec.step) : null;
-            pendingSeen[stepsInRing(steps)] = seen + B;
+            pendingSeen[rec.pendingSteps()] = seen + B;
             rec.trainStep(batch, maskSeed, schedule.at(rec.step));
             steps++;
             seen += B;
@@ -115,12 +114,6 @@ public final class EngineTrainer implements TrainingEngine {
         return new RecTrainer.EpochStats(epoch++, steps, seen, lossSum / Math.max(1, steps), secs, phases);
     }
 
-    private int ringBase;
-
-    private int stepsInRing(int steps) {
-        return steps - ringBase;
-    }
-
     private Map<String, double[]> lastProfile = Map.of();
 
     private double ms(String key) {
@@ -135,7 +128,6 @@ public final class EngineTrainer implements TrainingEngine {
             sum += losses[i];
             if (listener != null) listener.stepDone(pendingSeen[i], losses[i]);
         }
-        ringBase += losses.length;
         return sum;
     }
 

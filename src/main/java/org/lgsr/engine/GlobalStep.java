@@ -92,7 +92,9 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         int batch = s.batchSize();
         inputs = be.ints(batch);
         labels = be.ints(batch);
-        pairsPerPass = Walks.pairPrefix(walkOffsetsHost, SkipGramPairs.passOrder(numWalks, seed, 0), s.window())[numWalks];
+        long pairs = 0; // the same in every pass, whatever its walk order
+        for (int w = 0; w < numWalks; w++) pairs += Walks.pairsBefore(len[w], len[w], s.window());
+        pairsPerPass = pairs;
         batchLoss = be.doubles(Math.max(1, (pairsPerPass + batch - 1) / batch));
 
         negatives = new Negatives(graph, s.negatives(), true, seed);
@@ -140,10 +142,6 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         return converged;
     }
 
-    /** Batches (Adam steps) of L_g taken so far. */
-    public long steps() {
-        return step;
-    }
 
     @Override
     public GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop) {

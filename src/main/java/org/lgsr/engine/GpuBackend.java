@@ -94,13 +94,7 @@ public final class GpuBackend implements Backend {
         return "gpu: " + ctx.info().name();
     }
 
-    public GpuContext context() {
-        return ctx;
-    }
 
-    public KernelModule module() {
-        return module;
-    }
 
     public CudaStream stream() {
         return stream;

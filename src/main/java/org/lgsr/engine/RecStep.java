@@ -131,14 +131,7 @@ public final class RecStep implements AutoCloseable {
         return L;
     }
 
-    public Backend backend() {
-        return be;
-    }
 
-    /** A view of parameter block {@code v} inside buffer {@code buf} (w, g, m or v). */
-    public Buf view(Buf buf, ParamLayout.View pv) {
-        return buf.view(pv.offset(), pv.size());
-    }
 
     private Buf p(ParamLayout.View pv) {
         return w.view(pv.offset(), pv.size());
@@ -199,8 +192,8 @@ public final class RecStep implements AutoCloseable {
         be.upload(len, bt.len, 0, B);
         be.upload(target, bt.target, 0, B);
         if (training) {
-            Embedding.Segments es = Embedding.sortedSegments(java.util.Arrays.copyOf(bt.items, rows));
-            Embedding.Segments ps = Embedding.sortedSegments(java.util.Arrays.copyOf(bt.pos, rows));
+            Embedding.Segments es = Embedding.sortedSegments(bt.items, rows);
+            Embedding.Segments ps = Embedding.sortedSegments(bt.pos, rows);
             be.upload(eOrder, es.rowOrder(), 0, rows);
             be.upload(eSeg, es.segStart(), 0, es.segStart().length);
             be.upload(pOrder, ps.rowOrder(), 0, rows);
@@ -335,6 +328,11 @@ public final class RecStep implements AutoCloseable {
         be.pop();
     }
 
+    /** Steps whose losses are in the ring, not yet read back: the ring slot of the next step. */
+    public int pendingSteps() {
+        return ringUsed;
+    }
+
     /** Whether the loss ring is full (call {@link #drainLosses} before the next step). */
     public boolean ringFull() {
         return ringUsed == RING;
@@ -369,12 +367,6 @@ public final class RecStep implements AutoCloseable {
         return r;
     }
 
-    /** Session embeddings s_f of the last batch encoded, (B, d). */
-    public float[] sessionEmbeddings(int B) {
-        float[] h = new float[B * d];
-        be.download(sf, h, 0, h.length);
-        return h;
-    }
 
     @Override
     public void close() {

@@ -26,18 +26,18 @@ public final class GpuKernels {
         for (DeviceFloats b : new DeviceFloats[] {p, g, m, v}) {
             if (b.length() < n) throw new IllegalArgumentException("adam: a buffer of " + b.length() + " elements for n = " + n);
         }
-        module.launch("adam", blocksFor((n + 3) / 4), THREADS, 0, stream, p, g, m, v, n, lrT, beta1, beta2, eps);
+        adam(p.address(), g.address(), m.address(), v.address(), n, lrT, beta1, beta2, eps, stream);
     }
 
     /** out (R, D) = table[idx] (twin: Embedding.embeddingGather). Indices are trusted: check them on the host. */
     public void embeddingGather(DeviceFloats out, DeviceFloats table, DeviceInts idx, int rows, int d, CudaStream stream) {
-        module.launch("embedding_gather", blocksFor((long) rows * d), THREADS, 0, stream, out, table, idx, rows, d);
+        embeddingGather(out.address(), table.address(), idx.address(), rows, d, stream);
     }
 
     /** gradTable[idx[r]] += gradOut[r] with atomics (twin: Embedding.embeddingScatterAddAtomic). */
     public void embeddingScatterAddAtomic(DeviceFloats gradTable, DeviceFloats gradOut, DeviceInts idx, int rows, int d,
                                           CudaStream stream) {
-        module.launch("embedding_scatter_add_atomic", blocksFor((long) rows * d), THREADS, 0, stream, gradTable, gradOut, idx, rows, d);
+        embeddingScatterAddAtomic(gradTable.address(), gradOut.address(), idx.address(), rows, d, stream);
     }
 
     /**
@@ -46,9 +46,8 @@ public final class GpuKernels {
      */
     public void embeddingScatterAddSorted(DeviceFloats gradTable, DeviceFloats gradOut, DeviceInts idx, DeviceInts rowOrder,
                                           DeviceInts segStart, int segments, int d, CudaStream stream) {
-        long threads = (long) segments * 32;
-        module.launch("embedding_scatter_add_sorted", blocksFor(threads), THREADS, 0, stream, gradTable, gradOut, idx,
-                rowOrder, segStart, segments, d);
+        embeddingScatterAddSorted(gradTable.address(), gradOut.address(), idx.address(), rowOrder.address(), segStart.address(), segments,
+                d, stream);
     }
 
     /** out[j] = word (offset + j) of Philox stream (seed, stream) (twin: Philox.philoxBits). */
@@ -58,7 +57,7 @@ public final class GpuKernels {
 
     /** out[j] = uniform [0, 1) from word (offset + j) (twin: Philox.philoxUniform). */
     public void philoxUniform(DeviceFloats out, long n, long seed, long streamId, long offset, CudaStream stream) {
-        module.launch("philox_uniform", blocksFor(n / 4 + 2), THREADS, 0, stream, out, n, seed, streamId, offset);
+        philoxUniform(out.address(), n, seed, streamId, offset, stream);
     }
 
     /** {@link #adam} on raw device addresses (views inside a larger allocation). */

@@ -22,12 +22,12 @@ import org.lgsr.gpu.kernels.WalksKernels;
  * The twins of cuda/walks.cu against the CPU engine they must reproduce bit for bit:
  * RandomWalks.generate (walks) and SkipGramPairs.next (pairs), plus hand-worked cases.
  */
-class WalksTest {
+public class WalksTest {
     final long seed = System.nanoTime();
     final Random rnd = new Random(seed);
 
     /** Random sessions over items 1..numItems-1, skewed so that transitions repeat (uneven weights); some items only end sessions. */
-    static Sessions randomSessions(Random rnd, int numItems, int count) {
+    public static Sessions randomSessions(Random rnd, int numItems, int count) {
         Sessions.Builder b = new Sessions.Builder();
         for (int s = 0; s < count; s++) {
             int len = 1 + rnd.nextInt(12);

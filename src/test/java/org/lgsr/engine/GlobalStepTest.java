@@ -1,5 +1,6 @@
 package org.lgsr.engine;
 
+import org.lgsr.TestData;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,16 +25,6 @@ import org.lgsr.train.GlobalSettings;
  * GlobalEncoder.trainPass, EmbeddingAdam): the same pairs, the same loss, the same E and theta.
  */
 class GlobalStepTest {
-    static double relErr(float[] a, int ao, float[] ref, int ro, int n) {
-        double num = 0, den = 0;
-        for (int i = 0; i < n; i++) {
-            double e = a[ao + i] - ref[ro + i];
-            if (!Double.isFinite(e)) return Double.POSITIVE_INFINITY;
-            num += e * e;
-            den += (double) ref[ro + i] * ref[ro + i];
-        }
-        return Math.sqrt(num / den);
-    }
 
     @Test
     void passMatchesTheCpuEncoder() {
@@ -72,13 +63,13 @@ class GlobalStepTest {
             assertEquals(ref.pairs(), st.pairs(), "pairs");
             assertEquals(ref.meanLoss(), st.meanLoss(), 1e-5 * Math.abs(ref.meanLoss()), "mean loss");
             float[] w = rs.parameters();
-            double eErr = relErr(w, L.E.offset(), p.w, L.E.offset(), n * d);
+            double eErr = TestData.relErr(w, L.E.offset(), p.w, L.E.offset(), n * d);
             assertTrue(eErr < 1e-4, "E after the pass: relative error " + eErr);
             float[] th = g.theta();
-            double tErr = relErr(th, 0, refTheta, 0, th.length);
+            double tErr = TestData.relErr(th, 0, refTheta, 0, th.length);
             assertTrue(tErr < 1e-4, "theta after the pass: relative error " + tErr);
             // the rest of the parameters are untouched by L_g
-            assertEquals(0.0, relErr(w, L.P.offset(), w0, L.P.offset(), L.total() - L.P.offset()), "non-E parameters");
+            assertEquals(0.0, TestData.relErr(w, L.P.offset(), w0, L.P.offset(), L.total() - L.P.offset()), "non-E parameters");
         }
     }
 }

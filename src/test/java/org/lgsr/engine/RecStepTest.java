@@ -1,5 +1,6 @@
 package org.lgsr.engine;
 
+import org.lgsr.TestData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +9,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.lgsr.data.Samples;
-import org.lgsr.data.Sessions;
 import org.lgsr.eval.Ranking;
 import org.lgsr.model.Adam;
 import org.lgsr.model.Batch;
@@ -27,30 +27,7 @@ import org.lgsr.model.cpu.CpuModel;
  * GPU tests then compare each kernel with its twin.
  */
 class RecStepTest {
-    static Samples samples(int count, int numItems, int maxLen, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        Sessions.Builder b = new Sessions.Builder();
-        int[] targets = new int[count];
-        for (int s = 0; s < count; s++) {
-            int len = s % 3 == 0 ? 1 : s % 3 == 1 ? maxLen + 2 : 1 + r.nextInt(maxLen + 1);
-            int[] in = new int[len];
-            for (int i = 0; i < len; i++) in[i] = 1 + r.nextInt(numItems - 1);
-            b.add(in);
-            targets[s] = 1 + r.nextInt(numItems - 1);
-        }
-        return new Samples(b.build(), targets);
-    }
 
-    static double relErr(float[] a, int ao, float[] ref, int ro, int n) {
-        double num = 0, den = 0;
-        for (int i = 0; i < n; i++) {
-            if (!Float.isFinite(a[ao + i])) return Double.POSITIVE_INFINITY;
-            double e = a[ao + i] - ref[ro + i];
-            num += e * e;
-            den += (double) ref[ro + i] * ref[ro + i];
-        }
-        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-    }
 
     @ParameterizedTest(name = "{0} hard={1} dropout={2}")
     @CsvSource({"LGSR_C, true, 0.3", "LGSR_C, false, 0.0", "LGSR_A, true, 0.3"})
@@ -59,7 +36,7 @@ class RecStepTest {
         long seed = 20261127L;
         ModelConfig cfg = new ModelConfig(n, d, T, dropout, 1e-3f, variant, hard);
         ParamLayout L = new ParamLayout(cfg);
-        Samples s = samples(B, n, T, seed);
+        Samples s = org.lgsr.model.ModelTestData.samples(B, n, T, seed);
         Batch bt = Batch.of(s, 0, B, T);
         long maskSeed = DropoutMasks.stepSeed(seed, 0);
         DropoutMasks masks = dropout > 0 ? DropoutMasks.generate(maskSeed, B, T, d, variant.catDim(d), dropout) : null;
@@ -86,7 +63,7 @@ class RecStepTest {
             assertEquals(refLoss, loss, 1e-5 * Math.abs(refLoss), "loss");
             float[] g = rs.gradient();
             for (ParamLayout.View v : L.views()) {
-                double e = relErr(g, v.offset(), ref.g, v.offset(), v.size());
+                double e = TestData.relErr(g, v.offset(), ref.g, v.offset(), v.size());
                 assertTrue(e < 1e-5, "gradient of " + v.name() + ": relative error " + e);
             }
             // the Adam update: the engine's kernel twin against the CPU engine's optimizer
@@ -94,7 +71,7 @@ class RecStepTest {
             rs.trainStep(bt, dropout > 0 ? maskSeed : null, 1e-3);
             Adam.tf().update(ref, 1e-3);
             float[] w = rs.parameters();
-            assertTrue(relErr(w, 0, ref.w, 0, w.length) < 1e-6, "parameters after Adam");
+            assertTrue(TestData.relErr(w, 0, ref.w, 0, w.length) < 1e-6, "parameters after Adam");
             assertEquals(1, rs.step);
 
             // evaluation ranks against the CPU engine's scores and the tie rule

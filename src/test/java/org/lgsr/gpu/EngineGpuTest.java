@@ -1,5 +1,6 @@
 package org.lgsr.gpu;
 
+import org.lgsr.TestData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -88,17 +89,6 @@ class EngineGpuTest {
 
     // ------------------------------------------------------------------ helpers
 
-    /** ||a - ref|| / ||ref|| over [ao, ao + n) and [ro, ro + n) in float64; infinite where a is not finite. */
-    static double relErr(float[] a, int ao, float[] ref, int ro, int n) {
-        double num = 0, den = 0;
-        for (int i = 0; i < n; i++) {
-            if (!Float.isFinite(a[ao + i])) return Double.POSITIVE_INFINITY;
-            double e = (double) a[ao + i] - ref[ro + i];
-            num += e * e;
-            den += (double) ref[ro + i] * ref[ro + i];
-        }
-        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-    }
 
     /**
      * {@code count} random samples over items 1..n-1: lengths 1, longer than T (the batch keeps
@@ -172,11 +162,11 @@ class EngineGpuTest {
                 got.loss, ref.loss, lossErr));
         if (!(lossErr <= 1e-5)) bad.add("loss " + got.loss + " vs " + ref.loss + " (relative " + lossErr + ")");
         for (ParamLayout.View v : L.views()) {
-            double e = relErr(got.grad, v.offset(), ref.grad, v.offset(), v.size());
+            double e = TestData.relErr(got.grad, v.offset(), ref.grad, v.offset(), v.size());
             out.append(String.format(Locale.ROOT, " %s %.1e", v.name(), e));
             if (!(e <= 1e-5)) bad.add("gradient of " + v.name() + ": relative error " + e);
         }
-        double pErr = relErr(got.params, 0, ref.params, 0, L.total());
+        double pErr = TestData.relErr(got.params, 0, ref.params, 0, L.total());
         if (!(pErr <= 1e-6)) bad.add("parameters after Adam: relative error " + pErr);
         int same = 0, worstMove = 0;
         for (int b = 0; b < B; b++) {
@@ -274,15 +264,15 @@ class EngineGpuTest {
             assertEquals(b.batches(), a.batches(), "batches, pass " + p + ", seed " + s);
             assertEquals(b.pairs(), a.pairs(), "pairs, pass " + p + ", seed " + s);
             double lossErr = Math.abs(a.meanLoss() - b.meanLoss()) / Math.abs(b.meanLoss());
-            double eErr = relErr(got.e[p], 0, ref.e[p], 0, e0.length);
-            double tErr = relErr(got.theta[p], 0, ref.theta[p], 0, ref.theta[p].length);
+            double eErr = TestData.relErr(got.e[p], 0, ref.e[p], 0, e0.length);
+            double tErr = TestData.relErr(got.theta[p], 0, ref.theta[p], 0, ref.theta[p].length);
             // the same on the change since the start: what L_g did, without the initial table
             float[] de = new float[e0.length], deRef = new float[e0.length];
             for (int i = 0; i < e0.length; i++) {
                 de[i] = got.e[p][i] - e0[i];
                 deRef[i] = ref.e[p][i] - e0[i];
             }
-            double dErr = relErr(de, 0, deRef, 0, e0.length);
+            double dErr = TestData.relErr(de, 0, deRef, 0, e0.length);
             System.out.printf(Locale.ROOT, "L_g pass %d: mean loss %.8f vs twins %.8f (rel %.2e); E rel %.2e (its change: %.2e); theta rel %.2e%n",
                     p + 1, a.meanLoss(), b.meanLoss(), lossErr, eErr, dErr, tErr);
             assertTrue(lossErr <= 1e-5, "mean loss of pass " + p + ": " + a.meanLoss() + " vs " + b.meanLoss() + ", seed " + s);
@@ -311,7 +301,7 @@ class EngineGpuTest {
         GlobalResult b = passes(gpu, cfg, w0, data.trainSessions(), gs, seed, lrs);
         assertEquals(a.passes[0].meanLoss(), b.passes[0].meanLoss(), 1e-6 * Math.abs(a.passes[0].meanLoss()), "first pass's mean loss; seed " + seed);
         for (int p = 0; p < lrs.length; p++) {
-            double eErr = relErr(a.e[p], 0, b.e[p], 0, a.e[p].length), tErr = relErr(a.theta[p], 0, b.theta[p], 0, a.theta[p].length);
+            double eErr = TestData.relErr(a.e[p], 0, b.e[p], 0, a.e[p].length), tErr = TestData.relErr(a.theta[p], 0, b.theta[p], 0, a.theta[p].length);
             float maxAbs = 0;
             for (int i = 0; i < a.e[p].length; i++) maxAbs = Math.max(maxAbs, Math.abs(a.e[p][i] - b.e[p][i]));
             System.out.printf(Locale.ROOT, "repeat L_g pass %d (%d batches): E rel %.2e (max abs %.2e), theta rel %.2e, mean loss %.9f vs %.9f%n",

@@ -54,20 +54,6 @@ class WalksGpuTest extends KernelTestBase {
         return a.length == 0 ? new DeviceInts(1) : DeviceInts.of(a);
     }
 
-    /** Random sessions over 1..numItems-1, skewed (repeated transitions, uneven weights), with sink ids at the top. */
-    static Sessions randomSessions(Random rnd, int numItems, int count) {
-        Sessions.Builder b = new Sessions.Builder();
-        for (int s = 0; s < count; s++) {
-            int len = 1 + rnd.nextInt(12);
-            int[] items = new int[len];
-            for (int i = 0; i < len; i++) {
-                items[i] = 1 + (int) (Math.pow(rnd.nextDouble(), 1.7) * (numItems - 4));
-                if (i == len - 1 && rnd.nextInt(10) == 0) items[i] = numItems - 1 - rnd.nextInt(2);
-            }
-            b.add(items);
-        }
-        return b.build();
-    }
 
     /**
      * Runs random_walks and compact_walks on (g, c) and checks them against the twins;
@@ -116,7 +102,7 @@ class WalksGpuTest extends KernelTestBase {
     @Test
     void walksMatchTheTwinOnOverAHundredThousandWalks() {
         int numItems = 9000;
-        ItemGraph g = ItemGraph.build(randomSessions(rnd, numItems, 40_000), numItems);
+        ItemGraph g = ItemGraph.build(org.lgsr.cpu.WalksTest.randomSessions(rnd, numItems, 40_000), numItems);
         int rounds = 100_000 / g.numNodes() + 2;
         Sessions walks = checkWalks(g, new RandomWalks.Config(rounds, 50, rnd.nextLong(), 4), "random graph");
         assertTrue(walks.size() >= 100_000, walks.size() + " walks");
@@ -132,7 +118,7 @@ class WalksGpuTest extends KernelTestBase {
         checkWalks(syn, new RandomWalks.Config(13, 50, rnd.nextLong(), 2), "synthetic graph");
         for (int len : new int[] {1, 2, 33}) {
             int numItems = 10 + rnd.nextInt(50);
-            ItemGraph g = ItemGraph.build(randomSessions(rnd, numItems, 30), numItems);
+            ItemGraph g = ItemGraph.build(org.lgsr.cpu.WalksTest.randomSessions(rnd, numItems, 30), numItems);
             checkWalks(g, new RandomWalks.Config(1 + rnd.nextInt(3), len, rnd.nextLong(), 1), "small graph, len " + len);
         }
         // a graph without edges: every walk is its start
@@ -205,7 +191,7 @@ class WalksGpuTest extends KernelTestBase {
     @Test
     void pairsMatchTheTwinOnAWalkCorpus() {
         int numItems = 500;
-        ItemGraph g = ItemGraph.build(randomSessions(rnd, numItems, 2000), numItems);
+        ItemGraph g = ItemGraph.build(org.lgsr.cpu.WalksTest.randomSessions(rnd, numItems, 2000), numItems);
         Sessions walks = checkWalks(g, new RandomWalks.Config(4, 50, rnd.nextLong(), 2), "corpus for pairs");
         checkPairs(walks, "walk corpus of " + walks.size() + " walks");
     }

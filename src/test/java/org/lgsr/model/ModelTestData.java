@@ -5,7 +5,7 @@ import org.lgsr.data.Samples;
 import org.lgsr.data.Sessions;
 
 /** Small random inputs for the model tests. */
-final class ModelTestData {
+public final class ModelTestData {
     private ModelTestData() {
     }
 
@@ -13,7 +13,7 @@ final class ModelTestData {
      * {@code count} samples with items in 1..n-1; lengths cycle through 1, maxLen+3 (truncated),
      * then random 1..maxLen+2, so every batch has length-1 rows, padded rows and full rows.
      */
-    static Samples samples(int count, int numItems, int maxLen, long seed) {
+    public static Samples samples(int count, int numItems, int maxLen, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         Sessions.Builder b = new Sessions.Builder();
         int[] targets = new int[count];

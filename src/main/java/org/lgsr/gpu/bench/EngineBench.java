@@ -42,13 +42,13 @@ public final class EngineBench {
                 long f = 1L << 28;
                 Buf a = be.floats(f), b = be.floats(f);
                 be.random(a, 11, 1);
-                double ms = medianMs(be, () -> be.copy(b, a));
+                double ms = GpuBench.medianMillis(be.stream(), () -> be.copy(b, a));
                 copyGBs = 8.0 * f / (ms * 1e6);
                 int s = 4096;
                 Buf x = be.floats((long) s * s), y = be.floats((long) s * s), z = be.floats((long) s * s);
                 be.random(x, 11, 2);
                 be.random(y, 11, 3);
-                double gm = medianMs(be, () -> be.gemm(false, false, s, s, s, 1f, x, s, y, s, 0f, z, s));
+                double gm = GpuBench.medianMillis(be.stream(), () -> be.gemm(false, false, s, s, s, 1f, x, s, y, s, 0f, z, s));
                 fp32TFs = 2.0 * s * s * s / (gm * 1e9);
                 be.profile();
             }
@@ -154,21 +154,5 @@ public final class EngineBench {
         }
         String text = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(out);
         if (json != null) Files.writeString(json, text);
-    }
-
-    private static double medianMs(GpuBackend be, Runnable w) {
-        for (int i = 0; i < 3; i++) w.run();
-        be.sync();
-        double[] ms = new double[15];
-        try (CudaEvent a = new CudaEvent(); CudaEvent b = new CudaEvent()) {
-            for (int i = 0; i < ms.length; i++) {
-                a.record(be.stream());
-                w.run();
-                b.record(be.stream());
-                ms[i] = b.millisSince(a);
-            }
-        }
-        java.util.Arrays.sort(ms);
-        return ms[ms.length / 2];
     }
 }

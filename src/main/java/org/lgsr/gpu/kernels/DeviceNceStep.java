@@ -54,6 +54,7 @@ import org.lgsr.gpu.KernelModule;
  */
 public final class DeviceNceStep implements AutoCloseable {
     private final NceKernels kernels;
+    private final org.lgsr.gpu.GpuKernels gathers;
     private final Cublas blas;
     private final int d;
     private final int maxN;
@@ -82,6 +83,7 @@ public final class DeviceNceStep implements AutoCloseable {
         if (maxS < 1 || maxS > Nce.MAX_S) throw new IllegalArgumentException("maxS = " + maxS + " outside [1, NCE_MAX_S = " + Nce.MAX_S + "]");
         if (maxN < 1) throw new IllegalArgumentException("maxN = " + maxN + " must be >= 1");
         this.kernels = new NceKernels(module, device);
+        this.gathers = new org.lgsr.gpu.GpuKernels(module, device);
         this.blas = blas;
         this.d = d;
         this.maxN = maxN;
@@ -170,8 +172,8 @@ public final class DeviceNceStep implements AutoCloseable {
         long sampledIds = negatives.address(), sampledQ = negatives.address() + 4L * s;
 
         kernels.trueLogq(labels.address(), rankOfItem.address(), n, s, numTries, logRange, trueLogQ.address(), stream);
-        kernels.gather(vin.address(), e, inputs.address(), n, d, stream);
-        kernels.gather(thetaS.address(), theta, sampledIds, s, d, stream);
+        gathers.embeddingGather(vin.address(), e, inputs.address(), n, d, stream);
+        gathers.embeddingGather(thetaS.address(), theta, sampledIds, s, d, stream);
 
         blas.setStream(stream);
         // Ls (N, S) row-major = Vin ThetaS^T. To cuBLAS Ls is Ls^T (S x N, ld S) = ThetaS Vin^T;
@@ -239,9 +241,14 @@ public final class DeviceNceStep implements AutoCloseable {
      */
     public static long bytes(long n, long s, long d) {
         long products = 4 * (n * d + s * d + n * s) + 4 * (n * s + s * d + 2 * n * d) + 4 * (n * d + n * s + s * d);
-        return 8 * s + NceKernels.trueLogqBytes(n) + NceKernels.gatherBytes(n, d) + NceKernels.gatherBytes(s, d)
+        return 8 * s + NceKernels.trueLogqBytes(n) + gatherBytes(n, d) + gatherBytes(s, d)
                 + products + NceKernels.lossGradBytes(n, s, d) + NceKernels.scatterBytes(n, s, d)
                 + NceKernels.lossSumBytes(n) + 8;
+    }
+
+    /** embedding_gather of {@code rows} rows: rows read and written, indices read. */
+    private static long gatherBytes(long rows, long d) {
+        return 8 * rows * d + 4 * rows;
     }
 
     @Override

@@ -7,7 +7,7 @@ import org.lgsr.gpu.KernelModule;
 
 /**
  * Launches of the kernels in {@code cuda/nce.cu} (the global encoder's loss L_g; twins in
- * {@link Nce}), plus {@code embedding_gather} (cuda/embedding.cu) on raw addresses. Pointers
+ * {@link Nce}). Pointers
  * are raw device addresses ({@code DeviceBuffer.address() + 4 * offset}); limits: d &lt;=
  * {@link Nce#MAX_D}, S &lt;= {@link Nce#MAX_S}, N &gt;= 1. Indices (inputs, labels, sampled) are
  * trusted: check them on the host. Grid-stride kernels get at most {@code 16 x SMs} blocks of
@@ -95,13 +95,6 @@ public final class NceKernels {
         module.launch("nce_loss_sum", 1, THREADS, 0, stream, rowLoss, n, out);
     }
 
-    /** embedding_gather on raw addresses: out (rows, d) = table[idx[r]] (twin: Embedding.embeddingGather). */
-    public void gather(long out, long table, long idx, int rows, int d, CudaStream stream) {
-        if (rows < 1 || d < 1) throw new IllegalArgumentException("gather: rows " + rows + " and d " + d + " must be >= 1");
-        nonNull("embedding_gather", out, table, idx);
-        module.launch("embedding_gather", blocksFor((long) rows * d), THREADS, 0, stream, out, table, idx, rows, d);
-    }
-
     // ---- minimal FLOPs and bytes (see the class comment) ----
 
     /** nce_true_logq: about 8 double operations per pair (two divisions, log, log1p, expm1, log, ...). */
@@ -155,16 +148,6 @@ public final class NceKernels {
     /** nce_loss_sum: rowLoss read, one double written. */
     public static long lossSumBytes(long n) {
         return 4 * n + 8;
-    }
-
-    /** embedding_gather: no arithmetic. */
-    public static long gatherFlops(long rows, long d) {
-        return 0;
-    }
-
-    /** embedding_gather: rows read and written, indices read. */
-    public static long gatherBytes(long rows, long d) {
-        return 8 * rows * d + 4 * rows;
     }
 
     private static void checkN(int n, String kernel) {

@@ -167,12 +167,8 @@ public final class CpuModel implements AutoCloseable {
             int yr = yo + r * out;
             if (bias == null) Arrays.fill(y, yr, yr + out, 0f);
             else System.arraycopy(bias, bo, y, yr, out);
-            for (int k = 0; k < in; k++) {
-                float a = x[xo + r * in + k];
-                int wr = wo + k * out;
-                for (int c = 0; c < out; c++) y[yr + c] += a * w[wr + c];
-            }
         }
+        scalarMatmulAdd(x, xo, rows, in, w, wo, out, y, yo);
     }
 
     /** y (rows, out) += x (rows, in) W (in, out). */
