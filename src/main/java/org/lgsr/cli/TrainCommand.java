@@ -105,6 +105,25 @@ final class TrainCommand implements Runnable {
             description = "lgsr: L_g's learning rate is F times the run's schedule (default 1: one schedule for both losses, as the reference code).")
     double gLrScale;
 
+    @Option(names = "--g-logq", defaultValue = "on", paramLabel = "on|off",
+            description = "lgsr: TF's log-Q correction of the NCE logits (default: ${DEFAULT-VALUE}, as the authors' code).")
+    String gLogQ;
+
+    @Option(names = "--g-tie", defaultValue = "off", paramLabel = "on|off",
+            description = "lgsr: the skip-gram output table is E itself instead of a separate theta (default: ${DEFAULT-VALUE}).")
+    String gTie;
+
+    @Option(names = "--g-center", defaultValue = "none", paramLabel = "MODE",
+            description = "lgsr: remove the common component L_g gives E: none, grad (from each batch's gradient) or pass (from E after each pass) (default: ${DEFAULT-VALUE}).")
+    String gCenter;
+
+    @Option(names = "--g-stop-at", defaultValue = "epoch", paramLabel = "epoch|pass",
+            description = "lgsr: when a converged L_g stops: at the next epoch's start, the epoch's passes still running (default, the authors' code), or right after the pass.")
+    String gStopAt;
+
+    @Option(names = "--no-compare", description = "Do not put the result beside S-POP and Item-KNN on the same data at the end.")
+    boolean noCompare;
+
     @Option(names = "--report", paramLabel = "FILE", description = "Run report (default: runs/DATASET-VARIANT-TIME.json).")
     Path report;
 
@@ -145,7 +164,8 @@ final class TrainCommand implements Runnable {
         TrainConfig cfg = new TrainConfig(dataset.name, variant, nEpochs, batch, lr, lrSchedule, dropout, l2, dim, maxLen, sigmoid, seed,
                 eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation,
                 new org.lgsr.train.GlobalSettings(orElse(walksPerNode, quick ? 4 : 13), orElse(walkLength, quick ? 20 : 50), window,
-                        orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta, gLrScale));
+                        orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta, gLrScale,
+                        onOff("--g-logq", gLogQ), onOff("--g-tie", gTie), gCenter, stopAtEpoch(gStopAt)));
         System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (gpu ? "gpu" : "cpu") + ")" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         if (gpu && cfg.joint() && cfg.global().lazyAdam()) {
@@ -171,7 +191,7 @@ final class TrainCommand implements Runnable {
             org.lgsr.train.TrainingEngine.Factory factory = gpu ? org.lgsr.engine.EngineTrainer.gpu(0, tf32, profile)
                     : org.lgsr.train.TrainingEngine.Cpu.FACTORY;
             String deviceLine = gpu ? "gpu: " + org.lgsr.gpu.GpuProbe.get().summary() + (tf32 ? " (TF32 products)" : " (FP32)") : "cpu";
-            new Trainer(ds, cfg, System.out, reportFile, factory).run("lgsr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+            new Trainer(ds, cfg, System.out, reportFile, factory).compareWithBaselines(!noCompare).run("lgsr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
                     deviceLine, stop::get);
         } finally {
             finished.countDown();
@@ -183,6 +203,22 @@ final class TrainCommand implements Runnable {
                 }
             }
         }
+    }
+
+    private static boolean onOff(String flag, String v) {
+        return switch (v) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException(flag + ": expected on or off, got '" + v + "'");
+        };
+    }
+
+    private static boolean stopAtEpoch(String v) {
+        return switch (v) {
+            case "epoch" -> true;
+            case "pass" -> false;
+            default -> throw new IllegalArgumentException("--g-stop-at: expected epoch or pass, got '" + v + "'");
+        };
     }
 
     private static int orElse(Integer v, int dflt) {

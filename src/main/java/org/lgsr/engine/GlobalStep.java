@@ -45,10 +45,15 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
     private int passes;
     private double lastLoss = Double.NaN;
     private boolean converged;
+    private boolean convergedPending;
 
     public GlobalStep(Backend backend, RecStep rec, Sessions trainSessions, int numItems, GlobalSettings s, long seed) {
         long t0 = System.nanoTime();
         if (s.lazyAdam()) throw new IllegalArgumentException("the engine implements the dense Adam of L_g only (TF's); lazy is CPU-only");
+        if (!s.authorsLoss()) {
+            throw new IllegalArgumentException("the GPU engine implements the authors' L_g only (--g-logq on --g-tie off --g-center none); "
+                    + "the other remedies run on the CPU engine");
+        }
         this.be = backend;
         this.s = s;
         this.seed = seed;
@@ -142,6 +147,26 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         return converged;
     }
 
+    @Override
+    public void startEpoch() {
+        if (convergedPending) converged = true;
+    }
+
+    @Override
+    public Map<String, Object> health() {
+        float[] e = new float[Math.toIntExact(E.length())];
+        be.download(E, e, 0, e.length);
+        float[] b = new float[n];
+        be.download(bias, b, 0, n);
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("E", org.lgsr.graph.TableHealth.of(e, 0, n, d).asMap());
+        h.put("theta", org.lgsr.graph.TableHealth.of(theta(), 0, n, d).asMap());
+        double[] r = org.lgsr.graph.TableHealth.range(b, 0, n);
+        h.put("biasMin", r[0]);
+        h.put("biasMax", r[1]);
+        return h;
+    }
+
 
     @Override
     public GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop) {
@@ -181,7 +206,10 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         double sum = 0;
         for (double x : losses) sum += x;
         double mean = batches == 0 ? 0 : sum / batches;
-        if (!Double.isNaN(lastLoss) && Math.abs(mean - lastLoss) <= s.stopDelta()) converged = true;
+        if (!Double.isNaN(lastLoss) && Math.abs(mean - lastLoss) <= s.stopDelta()) {
+            if (s.authorsStop()) convergedPending = true;
+            else converged = true;
+        }
         lastLoss = mean;
         return new GlobalEncoder.PassStats(mean, count, batches, (System.nanoTime() - t0) * 1e-9);
     }

@@ -79,6 +79,23 @@ public final class GlobalEncoder implements AutoCloseable {
         }
     }
 
+    /**
+     * Departures from the authors' L_g, each a remedy for the harm L_g does to the shared table
+     * (README, "Joint training"); {@link #authors()} is MODEL.md's computation.
+     *
+     * @param logQ       subtract the log of the expected counts from the logits (TF's nce_loss: true)
+     * @param tie        the output table is E itself (theta is not used): the context row's
+     *                   product with the centre item's row of E is what the loss shapes, which is
+     *                   the product the recommendation module ranks by
+     * @param centerGrad remove the mean of the batch's E gradient rows from each of them, so that
+     *                   L_g cannot move every row of E in one common direction
+     */
+    public record Options(boolean logQ, boolean tie, boolean centerGrad) {
+        public static Options authors() {
+            return new Options(true, false, false);
+        }
+    }
+
     /** Statistics of one pass: mean of the batch losses, pairs, batches, wall seconds. */
     public record PassStats(double meanLoss, long pairs, long batches, double seconds) {
         public double pairsPerSecond() {
@@ -89,6 +106,7 @@ public final class GlobalEncoder implements AutoCloseable {
     private static final int ROWS_PER_TASK = 1024;
 
     private final Config c;
+    private final Options o;
     private final int numItems;
     private final int d;
     private final LogUniformSampler sampler;
@@ -118,7 +136,12 @@ public final class GlobalEncoder implements AutoCloseable {
     private final long[] phaseNanos = new long[5];
 
     public GlobalEncoder(ItemGraph graph, Config c) {
+        this(graph, c, Options.authors());
+    }
+
+    public GlobalEncoder(ItemGraph graph, Config c, Options o) {
         this.c = c;
+        this.o = o;
         this.numItems = graph.numItems();
         this.d = c.dim();
         this.sampler = new LogUniformSampler(graph);
@@ -141,7 +164,7 @@ public final class GlobalEncoder implements AutoCloseable {
         this.sampled = new int[c.numSampled()];
         this.sampledLogQ = new float[c.numSampled()];
         this.rowStamp = new int[numItems];
-        this.eRows = new int[Math.min(numItems, c.batchSize())];
+        this.eRows = new int[Math.min(numItems, c.batchSize() + (o.tie() ? c.numSampled() + c.batchSize() : 0))];
         this.thetaRows = new int[Math.min(numItems, c.batchSize() + c.numSampled())];
         initialTheta(theta, d, c.seed());
     }
@@ -155,6 +178,10 @@ public final class GlobalEncoder implements AutoCloseable {
 
     public Config config() {
         return c;
+    }
+
+    public Options options() {
+        return o;
     }
 
     /** The output table theta, (numItems, d) row-major; live, not a copy. */
@@ -200,26 +227,44 @@ public final class GlobalEncoder implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             int r = sampler.rankOfItem(labels[i]);
             if (r < 0) throw new IllegalArgumentException("label " + labels[i] + " is not a graph node");
-            trueLogQ[i] = (float) Math.log(sampler.expectedCount(r, s, tries));
+            trueLogQ[i] = o.logQ() ? (float) Math.log(sampler.expectedCount(r, s, tries)) : 0f;
+        }
+        if (!o.logQ()) Arrays.fill(sampledLogQ, 0, s, 0f);
+        int nt = collect(labels, n, sampled, s, thetaRows);
+        if (o.tie()) {
+            // theta is E: its touched rows are read from E, and their gradient goes to E's
+            for (int i = 0; i < nt; i++) System.arraycopy(e, eOff + thetaRows[i] * d, theta, thetaRows[i] * d, d);
         }
         long t1 = System.nanoTime();
         double batchLoss = loss.forwardBackward(e, eOff, theta, bias, inputs, labels, trueLogQ, n, sampled, sampledLogQ, s,
                 c.removeAccidentalHits(), eGrad, eGradOff, thetaGrad, biasGrad);
         long t2 = System.nanoTime();
         // rows holding gradient
-        int nt = collect(labels, n, sampled, s, thetaRows);
-        int ne = collect(inputs, n, null, 0, eRows);
+        int ne;
+        if (o.tie()) {
+            for (int i = 0; i < nt; i++) {
+                int r = thetaRows[i];
+                int go = eGradOff + r * d;
+                for (int j = 0; j < d; j++) eGrad[go + j] += thetaGrad[r * d + j];
+            }
+            ne = collect(inputs, n, thetaRows, nt, eRows);
+        } else {
+            ne = collect(inputs, n, null, 0, eRows);
+        }
+        if (o.centerGrad()) centerRows(eGrad, eGradOff, eRows, ne);
         long t3 = System.nanoTime();
         float lrT = AdamTf.lrT(lr, AdamTf.BETA1, AdamTf.BETA2, step);
         if (c.adamMode() == AdamTf.Mode.LAZY) {
-            AdamTf.rows(theta, 0, thetaGrad, 0, mTheta, vTheta, 0, d, thetaRows, nt, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+            if (!o.tie()) AdamTf.rows(theta, 0, thetaGrad, 0, mTheta, vTheta, 0, d, thetaRows, nt, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
             AdamTf.rows(bias, 0, biasGrad, 0, mBias, vBias, 0, 1, thetaRows, nt, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
         } else {
             par.forEach((numItems + ROWS_PER_TASK - 1) / ROWS_PER_TASK, task -> {
                 int r0 = task * ROWS_PER_TASK;
                 int r1 = Math.min(numItems, r0 + ROWS_PER_TASK);
-                AdamTf.dense(theta, r0 * d, thetaGrad, r0 * d, mTheta, vTheta, r0 * d, (r1 - r0) * d,
-                        lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+                if (!o.tie()) {
+                    AdamTf.dense(theta, r0 * d, thetaGrad, r0 * d, mTheta, vTheta, r0 * d, (r1 - r0) * d,
+                            lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+                }
                 AdamTf.dense(bias, r0, biasGrad, r0, mBias, vBias, r0, r1 - r0, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
             });
         }
@@ -241,6 +286,22 @@ public final class GlobalEncoder implements AutoCloseable {
         phaseNanos[3] += t4 - t3;
         phaseNanos[4] += t5 - t4;
         return batchLoss;
+    }
+
+    /** Subtracts the mean of the gradient rows {@code rows[0..count)} from each of them. */
+    private void centerRows(float[] g, int off, int[] rows, int count) {
+        if (count < 2) return;
+        double[] mean = new double[d];
+        for (int i = 0; i < count; i++) {
+            int go = off + rows[i] * d;
+            for (int j = 0; j < d; j++) mean[j] += g[go + j];
+        }
+        float[] m = new float[d];
+        for (int j = 0; j < d; j++) m[j] = (float) (mean[j] / count);
+        for (int i = 0; i < count; i++) {
+            int go = off + rows[i] * d;
+            for (int j = 0; j < d; j++) g[go + j] -= m[j];
+        }
     }
 
     /** The distinct ids of {@code a[0..na)} and {@code b[0..nb)}, ascending, into {@code out}. */

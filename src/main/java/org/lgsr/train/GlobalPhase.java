@@ -29,8 +29,11 @@ final class GlobalPhase implements AutoCloseable {
     private final int eOff;
     private final float[] eGrad;
     private final GlobalSettings s;
+    private final int numItems;
+    private final int dim;
     private double lastLoss = Double.NaN;
     private boolean converged;
+    private boolean convergedPending;
     private int passes;
 
     GlobalPhase(Sessions trainSessions, int numItems, int dim, float[] e, int eOff, GlobalSettings s, long seed, int threads) {
@@ -42,7 +45,9 @@ final class GlobalPhase implements AutoCloseable {
         this.pairsPerPass = org.lgsr.graph.SkipGramPairs.count(walks, s.window());
         AdamTf.Mode mode = s.lazyAdam() ? AdamTf.Mode.LAZY : AdamTf.Mode.DENSE;
         this.encoder = new GlobalEncoder(graph, new GlobalEncoder.Config(dim, s.window(), s.batchSize(), s.negatives(), true, true,
-                mode, seed, threads));
+                mode, seed, threads), new GlobalEncoder.Options(s.logQ(), s.tie(), s.center().equals("grad")));
+        this.numItems = numItems;
+        this.dim = dim;
         this.e = e;
         this.eOff = eOff;
         this.eGrad = new float[numItems * dim];
@@ -54,14 +59,52 @@ final class GlobalPhase implements AutoCloseable {
         return converged;
     }
 
+    /** Called at the start of each epoch: the authors' code consults the early-stop test only there. */
+    void startEpoch() {
+        if (convergedPending) converged = true;
+    }
+
     /** One pass of L_g at learning rate {@code lr}; marks the encoder converged per the early-stop rule. */
     GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop) {
         eAdam.setLearningRate(lr);
         GlobalEncoder.PassStats st = encoder.trainPass(walks, passes++, e, eOff, eGrad, 0, lr, eAdam,
                 s.maxBatches() > 0 ? s.maxBatches() : Long.MAX_VALUE, stop);
-        if (!Double.isNaN(lastLoss) && Math.abs(st.meanLoss() - lastLoss) <= s.stopDelta()) converged = true;
+        if (s.center().equals("pass")) centerTable(e, eOff, numItems, dim);
+        if (!Double.isNaN(lastLoss) && Math.abs(st.meanLoss() - lastLoss) <= s.stopDelta()) {
+            if (s.authorsStop()) convergedPending = true;
+            else converged = true;
+        }
         lastLoss = st.meanLoss();
         return st;
+    }
+
+    /** The health of E, theta (E itself when tied) and the bias range, for the report. */
+    java.util.Map<String, Object> health() {
+        return GlobalPhase.health(e, eOff, s.tie() ? e : encoder.theta(), s.tie() ? eOff : 0, encoder.bias(), numItems, dim);
+    }
+
+    static java.util.Map<String, Object> health(float[] e, int eOff, float[] theta, int thetaOff, float[] bias, int n, int d) {
+        java.util.Map<String, Object> h = new java.util.LinkedHashMap<>();
+        h.put("E", org.lgsr.graph.TableHealth.of(e, eOff, n, d).asMap());
+        h.put("theta", org.lgsr.graph.TableHealth.of(theta, thetaOff, n, d).asMap());
+        double[] r = org.lgsr.graph.TableHealth.range(bias, 0, n);
+        h.put("biasMin", r[0]);
+        h.put("biasMax", r[1]);
+        return h;
+    }
+
+    /** Subtracts the mean of rows 1 .. n-1 of the (n, d) table at {@code off} from each of them (row 0 is padding). */
+    public static void centerTable(float[] t, int off, int n, int d) {
+        if (n < 2) return;
+        double[] mean = new double[d];
+        for (int r = 1; r < n; r++) {
+            for (int j = 0; j < d; j++) mean[j] += t[off + r * d + j];
+        }
+        float[] m = new float[d];
+        for (int j = 0; j < d; j++) m[j] = (float) (mean[j] / (n - 1));
+        for (int r = 1; r < n; r++) {
+            for (int j = 0; j < d; j++) t[off + r * d + j] -= m[j];
+        }
     }
 
     @Override

@@ -13,14 +13,31 @@ package org.lgsr.train;
  * @param maxBatches   stop each pass after this many batches (0: whole passes); for quick runs
  * @param stopDelta    L_g is trained no more once a pass's mean loss moves by at most this (5e-4)
  * @param lrScale      L_g's learning rate is this times the run's schedule (1: one schedule for both losses [code])
+ * @param logQ         TF's log-Q correction of the NCE logits ([code]: on)
+ * @param tie          the skip-gram output table is E itself, not a separate theta ([code]: off)
+ * @param center       what removes the common component L_g gives E: {@code none} ([code]), {@code grad} (the
+ *                     mean of each batch's E gradient rows is removed) or {@code pass} (the mean row of E is
+ *                     subtracted from every row after each pass)
+ * @param authorsStop  the early-stop test is consulted only at the start of an epoch, so the epoch's remaining
+ *                     passes still run ([code]: on); off ends L_g right after the pass that converged
  */
 public record GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize,
-                             boolean lazyAdam, long maxBatches, double stopDelta, double lrScale) {
+                             boolean lazyAdam, long maxBatches, double stopDelta, double lrScale, boolean logQ, boolean tie,
+                             String center, boolean authorsStop) {
     /** The settings with L_g on the run's own learning rate ([code]). */
     public GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize, boolean lazyAdam,
                           long maxBatches, double stopDelta) {
         this(walksPerNode, walkLength, window, negatives, passes, batchSize, lazyAdam, maxBatches, stopDelta, 1.0);
     }
+
+    /** The authors' L_g ([code]) at {@code lrScale} times the run's schedule. */
+    public GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize, boolean lazyAdam,
+                          long maxBatches, double stopDelta, double lrScale) {
+        this(walksPerNode, walkLength, window, negatives, passes, batchSize, lazyAdam, maxBatches, stopDelta, lrScale, true, false,
+                "none", true);
+    }
+
+    public static final java.util.List<String> CENTER_MODES = java.util.List.of("none", "grad", "pass");
 
     public GlobalSettings {
         if (walksPerNode < 1) throw new IllegalArgumentException("--walks-per-node: must be >= 1, got " + walksPerNode);
@@ -32,6 +49,18 @@ public record GlobalSettings(int walksPerNode, int walkLength, int window, int n
         if (maxBatches < 0) throw new IllegalArgumentException("--g-max-batches: must be >= 0, got " + maxBatches);
         if (!(stopDelta >= 0)) throw new IllegalArgumentException("--g-stop-delta: must be >= 0, got " + stopDelta);
         if (!(lrScale > 0) || Double.isInfinite(lrScale)) throw new IllegalArgumentException("--g-lr-scale: must be a positive number, got " + lrScale);
+        if (!CENTER_MODES.contains(center)) throw new IllegalArgumentException("--g-center: unknown mode '" + center + "'; known: none, grad, pass");
+    }
+
+    /** The same settings with the L_g remedies given. */
+    public GlobalSettings withRemedies(double lrScale, boolean logQ, boolean tie, String center) {
+        return new GlobalSettings(walksPerNode, walkLength, window, negatives, passes, batchSize, lazyAdam, maxBatches, stopDelta, lrScale,
+                logQ, tie, center, authorsStop);
+    }
+
+    /** Whether every setting that changes what L_g computes is the authors' ([code]). */
+    public boolean authorsLoss() {
+        return logQ && !tie && center.equals("none");
     }
 
     /** The paper's settings. */

@@ -43,6 +43,8 @@ public final class Trainer {
     private final TrainingEngine.Factory factory;
     private final Map<String, Object> report = new LinkedHashMap<>();
     private final List<Map<String, Object>> epochs = new ArrayList<>();
+    private String comparison;
+    private boolean compare = true;
 
     public Trainer(SessionDataset data, TrainConfig cfg, PrintStream out, Path reportFile) {
         this(data, cfg, out, reportFile, TrainingEngine.Cpu.FACTORY);
@@ -55,6 +57,12 @@ public final class Trainer {
         this.cfg = cfg;
         this.out = out;
         this.reportFile = reportFile;
+    }
+
+    /** Whether the end of the run puts its result beside S-POP and Item-KNN on the same data (default: yes). */
+    public Trainer compareWithBaselines(boolean on) {
+        this.compare = on;
+        return this;
     }
 
     /** The outcome: the report as written, and whether the run was stopped early. */
@@ -142,6 +150,7 @@ public final class Trainer {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("epoch", e);
                 if (global != null) {
+                    global.startEpoch();
                     List<Map<String, Object>> passes = new ArrayList<>();
                     for (int p = 1; p <= cfg.global().passes() && !global.converged() && !interrupted; p++) {
                         double lr = schedule.at(engine.step()) * cfg.global().lrScale();
@@ -154,9 +163,11 @@ public final class Trainer {
                         pr.put("seconds", ps.seconds());
                         pr.put("pairsPerSecond", ps.pairsPerSecond());
                         pr.put("learningRate", lr);
+                        Map<String, Object> health = global.health();
+                        pr.put("health", health);
                         passes.add(pr);
-                        out.printf(Locale.ROOT, "epoch %d/%d  L_g pass %d/%d  loss %.4f  %.1f s  %.0f pairs/s%s%n", e, cfg.epochs(), p,
-                                cfg.global().passes(), ps.meanLoss(), ps.seconds(), ps.pairsPerSecond(),
+                        out.printf(Locale.ROOT, "epoch %d/%d  L_g pass %d/%d  loss %.4f  %.1f s  %.0f pairs/s  %s%s%n", e, cfg.epochs(), p,
+                                cfg.global().passes(), ps.meanLoss(), ps.seconds(), ps.pairsPerSecond(), healthLine(health),
                                 global.converged() ? "  (converged: L_g stops here)" : "");
                     }
                     row.put("globalPasses", passes);
@@ -168,20 +179,25 @@ public final class Trainer {
                 long stepsPerEpoch = (train.size() + cfg.batchSize() - 1) / cfg.batchSize();
                 long planned = cfg.maxSteps() > 0 ? Math.min((long) cfg.maxSteps() * cfg.batchSize(), train.size()) : train.size();
                 RecTrainer.EpochStats st;
+                double[] firstLoss = {Double.NaN};
                 try (EpochProgress bar = new EpochProgress(String.format("epoch %d/%d", e, cfg.epochs()), planned)) {
-                    st = engine.trainEpoch(train, cfg.maxSteps(), bar::update, stop);
+                    st = engine.trainEpoch(train, cfg.maxSteps(), (done, loss) -> {
+                        if (Double.isNaN(firstLoss[0])) firstLoss[0] = loss;
+                        bar.update(done, loss);
+                    }, stop);
                 }
                 interrupted = stop.getAsBoolean();
                 row.put("steps", st.steps());
                 row.put("samples", st.samples());
                 row.put("trainLoss", st.meanLoss());
+                row.put("firstStepLoss", firstLoss[0]);
                 row.put("learningRateAtEnd", schedule.at(Math.max(0, engine.step() - 1)));
                 row.put("trainSeconds", st.seconds());
                 row.put("samplesPerSecond", st.samplesPerSecond());
                 Map<String, Double> phases = new LinkedHashMap<>();
                 for (int i = 0; i < RecTrainer.EpochStats.PHASES.length; i++) phases.put(RecTrainer.EpochStats.PHASES[i], st.phaseSeconds()[i]);
                 row.put("phaseSeconds", phases);
-                String line = String.format(Locale.ROOT, "epoch %d/%d  loss %.4f", e, cfg.epochs(), st.meanLoss());
+                String line = String.format(Locale.ROOT, "epoch %d/%d  loss %.4f (first step %.4f)", e, cfg.epochs(), st.meanLoss(), firstLoss[0]);
                 if (st.steps() < stepsPerEpoch) line += String.format(Locale.ROOT, " (%d of %d steps)", st.steps(), stepsPerEpoch);
                 boolean evaluate = !interrupted && (e % cfg.evalEvery() == 0 || e == cfg.epochs());
                 double evalSecs = 0;
@@ -219,12 +235,23 @@ public final class Trainer {
             writeReport();
             throw ex;
         }
+        if (!interrupted) compare(bestP, bestM, ks);
         report.put("status", interrupted ? "interrupted" : "completed");
         report.put("finished", Instant.now().toString());
         report.put("wallSeconds", (System.nanoTime() - runStart) / 1e9);
         writeReport();
         printBest(ks, bestP, bestM, bestValid, selectK, interrupted);
         return new Result(report, interrupted);
+    }
+
+    /** The health of E and theta after a pass, in one short piece of a line. */
+    @SuppressWarnings("unchecked")
+    static String healthLine(Map<String, Object> h) {
+        Map<String, Double> eh = (Map<String, Double>) h.get("E");
+        Map<String, Double> th = (Map<String, Double>) h.get("theta");
+        return String.format(Locale.ROOT, "E: norm %.3f |mean| %.3f cos %.3f  theta: norm %.3f |mean| %.3f cos %.3f  bias [%.2f, %.2f]",
+                eh.get("meanRowNorm"), eh.get("normOfMeanRow"), eh.get("meanCosineToMean"), th.get("meanRowNorm"), th.get("normOfMeanRow"),
+                th.get("meanCosineToMean"), (Double) h.get("biasMin"), (Double) h.get("biasMax"));
     }
 
     /** The cut-off that validation selects on: 20 when evaluated, else the largest. */
@@ -289,10 +316,34 @@ public final class Trainer {
             t.forEach((k, val) -> v.append(String.format(Locale.ROOT, "  %s %.2f", k, val)));
             out.println(v);
         }
-        String method = cfg.joint() ? "lgsr" : null;
-        PaperNumbers.Pair paper = method == null ? null : PaperNumbers.get(method, data.name());
-        if (paper != null) out.printf(Locale.ROOT, "paper (LGSR): P@20 %.2f  MRR@20 %.2f%n", paper.p20(), paper.mrr20());
+        if (comparison != null) out.println(comparison);
         if (reportFile != null) out.println("report: " + reportFile);
+    }
+
+    /**
+     * The run's best test P@20 and MRR@20 beside S-POP's and Item-KNN's on the same test samples (computed here,
+     * about a second) and the paper's LGSR row where it has one; into the report, and as one line.
+     */
+    private void compare(Best[] bestP, Best[] bestM, int[] ks) {
+        int i20 = -1;
+        for (int i = 0; i < ks.length; i++) if (ks[i] == 20) i20 = i;
+        if (i20 < 0 || bestP[i20].epoch == 0 || !compare) return;
+        Map<String, Object> cmp = new LinkedHashMap<>();
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "beside (P@20 / MRR@20): this run %.2f / %.2f", bestP[i20].value,
+                bestM[i20].value));
+        Evaluator ev = new Evaluator(new int[] {20}, cfg.threads());
+        for (String m : new String[] {"spop", "itemknn"}) {
+            Metrics r = ev.evaluate(org.lgsr.baselines.Baselines.create(m, data), data.test());
+            cmp.put(m, Map.of("P@20", r.precision(20), "MRR@20", r.mrr(20)));
+            line.append(String.format(Locale.ROOT, "  %s %.2f / %.2f", m.equals("spop") ? "S-POP" : "Item-KNN", r.precision(20), r.mrr(20)));
+        }
+        PaperNumbers.Pair paper = PaperNumbers.get("lgsr", data.name());
+        if (paper != null) {
+            cmp.put("paperLgsr", Map.of("P@20", paper.p20(), "MRR@20", paper.mrr20()));
+            line.append(String.format(Locale.ROOT, "  paper's LGSR %.2f / %.2f", paper.p20(), paper.mrr20()));
+        }
+        report.put("comparison", cmp);
+        comparison = line.toString();
     }
 
     private void writeReport() {

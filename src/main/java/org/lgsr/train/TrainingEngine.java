@@ -32,6 +32,15 @@ public interface TrainingEngine extends AutoCloseable {
 
         /** Graph and corpus facts for the report (nodes, edges, walks, walkSteps, pairsPerPass, setupSeconds). */
         Map<String, Object> info();
+
+        /** Called at the start of every epoch, before its passes (where the authors' code consults its early-stop test). */
+        void startEpoch();
+
+        /**
+         * The health of the tables after a pass: {@code E} and {@code theta} (maps of mean row norm, norm of the
+         * mean row, mean cosine of a row with the mean row; theta is E when tied), {@code biasMin}, {@code biasMax}.
+         */
+        Map<String, Object> health();
     }
 
     /** The L_g side, or null when the run trains L_rec only. */
@@ -83,6 +92,16 @@ public interface TrainingEngine extends AutoCloseable {
                 @Override
                 public GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop) {
                     return global.pass(lr, stop);
+                }
+
+                @Override
+                public void startEpoch() {
+                    global.startEpoch();
+                }
+
+                @Override
+                public Map<String, Object> health() {
+                    return global.health();
                 }
 
                 @Override
