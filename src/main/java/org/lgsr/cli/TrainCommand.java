@@ -121,6 +121,10 @@ final class TrainCommand implements Runnable {
             description = "lgsr: when a converged L_g stops: at the next epoch's start, the epoch's passes still running (default, the authors' code), or right after the pass.")
     String gStopAt;
 
+    @Option(names = "--g-interleave", defaultValue = "off", paramLabel = "on|off",
+            description = "lgsr: spread each epoch's L_g passes evenly over its L_rec steps instead of running them first (default: ${DEFAULT-VALUE}).")
+    String gInterleave;
+
     @Option(names = "--no-compare", description = "Do not put the result beside S-POP and Item-KNN on the same data at the end.")
     boolean noCompare;
 
@@ -165,7 +169,8 @@ final class TrainCommand implements Runnable {
                 eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation,
                 new org.lgsr.train.GlobalSettings(orElse(walksPerNode, quick ? 4 : 13), orElse(walkLength, quick ? 20 : 50), window,
                         orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta, gLrScale,
-                        onOff("--g-logq", gLogQ), onOff("--g-tie", gTie), gCenter, stopAtEpoch(gStopAt)));
+                        onOff("--g-logq", gLogQ), onOff("--g-tie", gTie), gCenter, stopAtEpoch(gStopAt),
+                        onOff("--g-interleave", gInterleave)));
         System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (gpu ? "gpu" : "cpu") + ")" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         if (gpu && cfg.joint() && cfg.global().lazyAdam()) {

@@ -50,6 +50,7 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
     public GlobalStep(Backend backend, RecStep rec, Sessions trainSessions, int numItems, GlobalSettings s, long seed) {
         long t0 = System.nanoTime();
         if (s.lazyAdam()) throw new IllegalArgumentException("the engine implements the dense Adam of L_g only (TF's); lazy is CPU-only");
+        if (s.interleave()) throw new IllegalArgumentException("--g-interleave: the GPU engine runs L_g in whole passes only; interleaving runs on the CPU engine");
         if (!s.authorsLoss()) {
             throw new IllegalArgumentException("the GPU engine implements the authors' L_g only (--g-logq on --g-tie off --g-center none); "
                     + "the other remedies run on the CPU engine");
@@ -145,6 +146,12 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
     @Override
     public boolean converged() {
         return converged;
+    }
+
+    @Override
+    public long batchesPerPass() {
+        long b = (pairsPerPass + s.batchSize() - 1) / s.batchSize();
+        return s.maxBatches() > 0 ? Math.min(b, s.maxBatches()) : b;
     }
 
     @Override

@@ -31,6 +31,7 @@ final class GlobalPhase implements AutoCloseable {
     private final GlobalSettings s;
     private final int numItems;
     private final int dim;
+    private final long seed;
     private double lastLoss = Double.NaN;
     private boolean converged;
     private boolean convergedPending;
@@ -48,6 +49,7 @@ final class GlobalPhase implements AutoCloseable {
                 mode, seed, threads), new GlobalEncoder.Options(s.logQ(), s.tie(), s.center().equals("grad")));
         this.numItems = numItems;
         this.dim = dim;
+        this.seed = seed;
         this.e = e;
         this.eOff = eOff;
         this.eGrad = new float[numItems * dim];
@@ -69,13 +71,62 @@ final class GlobalPhase implements AutoCloseable {
         eAdam.setLearningRate(lr);
         GlobalEncoder.PassStats st = encoder.trainPass(walks, passes++, e, eOff, eGrad, 0, lr, eAdam,
                 s.maxBatches() > 0 ? s.maxBatches() : Long.MAX_VALUE, stop);
-        if (s.center().equals("pass")) centerTable(e, eOff, numItems, dim);
+        endPass(st);
+        return st;
+    }
+
+    long batchesPerPass() {
+        long b = (pairsPerPass + s.batchSize() - 1) / s.batchSize();
+        return s.maxBatches() > 0 ? Math.min(b, s.maxBatches()) : b;
+    }
+
+    // interleaved L_g: the pass under way
+    private org.lgsr.graph.SkipGramPairs current;
+    private long curBatches, curPairs, curNanos;
+    private double curSum;
+    private int[] bIn, bLab;
+
+    /** {@code count} more batches of the pass under way (starting passes as needed); the passes that ended. */
+    java.util.List<GlobalEncoder.PassStats> batches(long count, double lr) {
+        java.util.List<GlobalEncoder.PassStats> ended = new java.util.ArrayList<>();
+        if (bIn == null) {
+            bIn = new int[s.batchSize()];
+            bLab = new int[s.batchSize()];
+        }
+        eAdam.setLearningRate(lr);
+        long perPass = batchesPerPass();
+        for (long b = 0; b < count && !converged; b++) {
+            if (current == null) {
+                current = new org.lgsr.graph.SkipGramPairs(walks, s.window(), seed, passes++);
+                curBatches = curPairs = curNanos = 0;
+                curSum = 0;
+            }
+            long t0 = System.nanoTime();
+            int got = current.next(bIn, bLab, s.batchSize());
+            if (got > 0) {
+                curSum += encoder.trainBatch(bIn, bLab, got, e, eOff, eGrad, 0, lr, eAdam);
+                curBatches++;
+                curPairs += got;
+            }
+            curNanos += System.nanoTime() - t0;
+            if (got == 0 || curBatches >= perPass) {
+                GlobalEncoder.PassStats st = new GlobalEncoder.PassStats(curBatches == 0 ? 0 : curSum / curBatches, curPairs, curBatches,
+                        curNanos * 1e-9);
+                current = null;
+                endPass(st);
+                ended.add(st);
+                if (got == 0) b--; // the empty read was not a batch
+            }
+        }
+        return ended;
+    }
+
+    private void endPass(GlobalEncoder.PassStats st) {        if (s.center().equals("pass")) centerTable(e, eOff, numItems, dim);
         if (!Double.isNaN(lastLoss) && Math.abs(st.meanLoss() - lastLoss) <= s.stopDelta()) {
             if (s.authorsStop()) convergedPending = true;
             else converged = true;
         }
         lastLoss = st.meanLoss();
-        return st;
     }
 
     /** The health of E, theta (E itself when tied) and the bias range, for the report. */

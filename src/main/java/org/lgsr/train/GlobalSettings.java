@@ -20,10 +20,12 @@ package org.lgsr.train;
  *                     subtracted from every row after each pass)
  * @param authorsStop  the early-stop test is consulted only at the start of an epoch, so the epoch's remaining
  *                     passes still run ([code]: on); off ends L_g right after the pass that converged
+ * @param interleave   the epoch's {@code passes} passes of L_g are spread evenly over its L_rec steps (a few L_g
+ *                     batches after every step) instead of running before them ([code]: off)
  */
 public record GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize,
                              boolean lazyAdam, long maxBatches, double stopDelta, double lrScale, boolean logQ, boolean tie,
-                             String center, boolean authorsStop) {
+                             String center, boolean authorsStop, boolean interleave) {
     /** The settings with L_g on the run's own learning rate ([code]). */
     public GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize, boolean lazyAdam,
                           long maxBatches, double stopDelta) {
@@ -34,7 +36,7 @@ public record GlobalSettings(int walksPerNode, int walkLength, int window, int n
     public GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize, boolean lazyAdam,
                           long maxBatches, double stopDelta, double lrScale) {
         this(walksPerNode, walkLength, window, negatives, passes, batchSize, lazyAdam, maxBatches, stopDelta, lrScale, true, false,
-                "none", true);
+                "none", true, false);
     }
 
     public static final java.util.List<String> CENTER_MODES = java.util.List.of("none", "grad", "pass");
@@ -53,9 +55,9 @@ public record GlobalSettings(int walksPerNode, int walkLength, int window, int n
     }
 
     /** The same settings with the L_g remedies given. */
-    public GlobalSettings withRemedies(double lrScale, boolean logQ, boolean tie, String center) {
+    public GlobalSettings withRemedies(double lrScale, boolean logQ, boolean tie, String center, boolean interleave) {
         return new GlobalSettings(walksPerNode, walkLength, window, negatives, passes, batchSize, lazyAdam, maxBatches, stopDelta, lrScale,
-                logQ, tie, center, authorsStop);
+                logQ, tie, center, authorsStop, interleave);
     }
 
     /** Whether every setting that changes what L_g computes is the authors' ([code]). */

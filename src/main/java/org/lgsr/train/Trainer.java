@@ -149,28 +149,17 @@ public final class Trainer {
             for (int e = 1; e <= cfg.epochs() && !interrupted; e++) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("epoch", e);
+                List<Map<String, Object>> passes = new ArrayList<>();
+                final int epoch = e;
                 if (global != null) {
                     global.startEpoch();
-                    List<Map<String, Object>> passes = new ArrayList<>();
-                    for (int p = 1; p <= cfg.global().passes() && !global.converged() && !interrupted; p++) {
+                    row.put("globalPasses", passes);
+                    for (int p = 1; !cfg.global().interleave() && p <= cfg.global().passes() && !global.converged() && !interrupted; p++) {
                         double lr = schedule.at(engine.step()) * cfg.global().lrScale();
                         GlobalEncoder.PassStats ps = global.pass(lr, stop);
                         interrupted = stop.getAsBoolean();
-                        Map<String, Object> pr = new LinkedHashMap<>();
-                        pr.put("meanLoss", ps.meanLoss());
-                        pr.put("pairs", ps.pairs());
-                        pr.put("batches", ps.batches());
-                        pr.put("seconds", ps.seconds());
-                        pr.put("pairsPerSecond", ps.pairsPerSecond());
-                        pr.put("learningRate", lr);
-                        Map<String, Object> health = global.health();
-                        pr.put("health", health);
-                        passes.add(pr);
-                        out.printf(Locale.ROOT, "epoch %d/%d  L_g pass %d/%d  loss %.4f  %.1f s  %.0f pairs/s  %s%s%n", e, cfg.epochs(), p,
-                                cfg.global().passes(), ps.meanLoss(), ps.seconds(), ps.pairsPerSecond(), healthLine(health),
-                                global.converged() ? "  (converged: L_g stops here)" : "");
+                        recordPass(global, passes, ps, lr, epoch, p);
                     }
-                    row.put("globalPasses", passes);
                     if (interrupted) {
                         epochs.add(row);
                         break;
@@ -180,10 +169,24 @@ public final class Trainer {
                 long planned = cfg.maxSteps() > 0 ? Math.min((long) cfg.maxSteps() * cfg.batchSize(), train.size()) : train.size();
                 RecTrainer.EpochStats st;
                 double[] firstLoss = {Double.NaN};
+                // interleaved L_g: after step k of the epoch's S steps, k/S of its passes' batches have run
+                boolean inter = global != null && cfg.global().interleave();
+                long plannedSteps = (planned + cfg.batchSize() - 1) / cfg.batchSize();
+                long lgTotal = inter ? cfg.global().passes() * global.batchesPerPass() : 0;
+                long[] lgDone = {0, 0};
                 try (EpochProgress bar = new EpochProgress(String.format("epoch %d/%d", e, cfg.epochs()), planned)) {
                     st = engine.trainEpoch(train, cfg.maxSteps(), (done, loss) -> {
                         if (Double.isNaN(firstLoss[0])) firstLoss[0] = loss;
                         bar.update(done, loss);
+                        if (inter && !global.converged()) {
+                            long k = ++lgDone[1];
+                            long target = lgTotal * Math.min(k, plannedSteps) / plannedSteps;
+                            double lr = schedule.at(engine.step()) * cfg.global().lrScale();
+                            for (GlobalEncoder.PassStats ps : global.batches(target - lgDone[0], lr)) {
+                                recordPass(global, passes, ps, lr, epoch, passes.size() + 1);
+                            }
+                            lgDone[0] = target;
+                        }
                     }, stop);
                 }
                 interrupted = stop.getAsBoolean();
@@ -242,6 +245,24 @@ public final class Trainer {
         writeReport();
         printBest(ks, bestP, bestM, bestValid, selectK, interrupted);
         return new Result(report, interrupted);
+    }
+
+    /** Adds a pass's statistics and the tables' health to the epoch's list, and prints its line. */
+    private void recordPass(TrainingEngine.Global global, List<Map<String, Object>> passes, GlobalEncoder.PassStats ps, double lr, int epoch,
+                            int p) {
+        Map<String, Object> pr = new LinkedHashMap<>();
+        pr.put("meanLoss", ps.meanLoss());
+        pr.put("pairs", ps.pairs());
+        pr.put("batches", ps.batches());
+        pr.put("seconds", ps.seconds());
+        pr.put("pairsPerSecond", ps.pairsPerSecond());
+        pr.put("learningRate", lr);
+        Map<String, Object> health = global.health();
+        pr.put("health", health);
+        passes.add(pr);
+        out.printf(Locale.ROOT, "epoch %d/%d  L_g pass %d%s  loss %.4f  %.1f s  %.0f pairs/s  %s%s%n", epoch, cfg.epochs(), p,
+                cfg.global().interleave() ? " (interleaved)" : "/" + cfg.global().passes(), ps.meanLoss(), ps.seconds(), ps.pairsPerSecond(),
+                healthLine(health), global.converged() ? "  (converged: L_g stops here)" : "");
     }
 
     /** The health of E and theta after a pass, in one short piece of a line. */

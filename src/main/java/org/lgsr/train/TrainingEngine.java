@@ -33,6 +33,18 @@ public interface TrainingEngine extends AutoCloseable {
         /** Graph and corpus facts for the report (nodes, edges, walks, walkSteps, pairsPerPass, setupSeconds). */
         Map<String, Object> info();
 
+        /**
+         * Interleaved L_g ({@link GlobalSettings#interleave()}): {@code batches} more batches at learning rate {@code lr},
+         * continuing the current pass; returns the passes that ended during the call (their statistics, as
+         * {@link #pass} returns them).
+         */
+        default java.util.List<GlobalEncoder.PassStats> batches(long batches, double lr) {
+            throw new UnsupportedOperationException("this engine runs L_g in whole passes only (--g-interleave is CPU-only)");
+        }
+
+        /** Batches in one pass (with --g-max-batches, at most that many). */
+        long batchesPerPass();
+
         /** Called at the start of every epoch, before its passes (where the authors' code consults its early-stop test). */
         void startEpoch();
 
@@ -97,6 +109,16 @@ public interface TrainingEngine extends AutoCloseable {
                 @Override
                 public void startEpoch() {
                     global.startEpoch();
+                }
+
+                @Override
+                public java.util.List<GlobalEncoder.PassStats> batches(long batches, double lr) {
+                    return global.batches(batches, lr);
+                }
+
+                @Override
+                public long batchesPerPass() {
+                    return global.batchesPerPass();
                 }
 
                 @Override

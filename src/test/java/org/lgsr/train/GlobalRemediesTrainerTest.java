@@ -71,7 +71,7 @@ class GlobalRemediesTrainerTest {
         GlobalSettings authors = new GlobalSettings(1, 10, 4, 8, 3, 256, false, 1, 1e9);
         assertEquals(3, passesIn(run(config(2, authors), null), 1), "the authors' code runs the epoch's passes to the end");
         assertEquals(0, passesIn(run(config(2, authors), null), 2));
-        GlobalSettings atPass = new GlobalSettings(1, 10, 4, 8, 3, 256, false, 1, 1e9, 1.0, true, false, "none", false);
+        GlobalSettings atPass = new GlobalSettings(1, 10, 4, 8, 3, 256, false, 1, 1e9, 1.0, true, false, "none", false, false);
         assertEquals(2, passesIn(run(config(2, atPass), null), 1), "--g-stop-at pass ends L_g right after the converged pass");
         assertEquals(0, passesIn(run(config(2, atPass), null), 2));
     }
@@ -79,7 +79,7 @@ class GlobalRemediesTrainerTest {
     @Test
     @SuppressWarnings("unchecked")
     void centringAfterAPassLeavesAZeroMeanRow() {
-        GlobalSettings g = new GlobalSettings(1, 10, 4, 8, 1, 256, false, 3, 5e-4, 1.0, true, false, "pass", true);
+        GlobalSettings g = new GlobalSettings(1, 10, 4, 8, 1, 256, false, 3, 5e-4, 1.0, true, false, "pass", true, false);
         Map<String, Object> r = run(config(1, g), null);
         List<Map<String, Object>> epochs = (List<Map<String, Object>>) r.get("epochs");
         Map<String, Object> h = (Map<String, Object>) ((List<Map<String, Object>>) epochs.get(0).get("globalPasses")).get(0).get("health");
@@ -93,5 +93,32 @@ class GlobalRemediesTrainerTest {
         assertEquals(0f, t[1]);
         assertEquals(-2f, t[2], 1e-6);
         assertEquals(-3f, t[3], 1e-6);
+    }
+
+    @Test
+    void interleavedBatchesInPiecesEqualAWholePass() {
+        int n = DATA.numItems(), d = 8;
+        GlobalSettings g = new GlobalSettings(1, 10, 4, 8, 2, 64, false, 0, 5e-4, 1.0, true, true, "grad", true, true);
+        float[] e1 = new float[3 + n * d];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int i = 3 + d; i < e1.length; i++) e1[i] = (float) (r.nextDouble() - 0.5);
+        float[] e2 = e1.clone();
+        try (GlobalPhase a = new GlobalPhase(DATA.trainSessions(), n, d, e1, 3, g, 11L, 1);
+             GlobalPhase b = new GlobalPhase(DATA.trainSessions(), n, d, e2, 3, g, 11L, 1)) {
+            org.lgsr.graph.GlobalEncoder.PassStats whole = a.pass(1e-2, () -> false);
+            long per = b.batchesPerPass();
+            assertTrue(per > 4, "pass of " + per + " batches");
+            assertEquals(0, b.batches(3, 1e-2).size());
+            List<org.lgsr.graph.GlobalEncoder.PassStats> ended = b.batches(per - 3, 1e-2);
+            assertEquals(1, ended.size(), "the pass ends with its last batch");
+            assertEquals(whole.batches(), ended.get(0).batches());
+            assertEquals(whole.pairs(), ended.get(0).pairs());
+            assertEquals(whole.meanLoss(), ended.get(0).meanLoss(), 1e-12 * Math.abs(whole.meanLoss()));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(e1, e2, "E after the pieces differs from E after the whole pass");
+            // the next pass starts where the first ended, with the next pass's walk order
+            a.pass(1e-2, () -> false);
+            b.batches(per, 1e-2);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(e1, e2);
+        }
     }
 }
