@@ -125,6 +125,10 @@ final class TrainCommand implements Runnable {
             description = "lgsr: spread each epoch's L_g passes evenly over its L_rec steps instead of running them first (default: ${DEFAULT-VALUE}).")
     String gInterleave;
 
+    @Option(names = "--g-epochs", defaultValue = "0", paramLabel = "N",
+            description = "lgsr: L_g trains in the first N epochs only (0: every epoch until it converges, as the authors' code; 1: pre-training) (default: ${DEFAULT-VALUE}).")
+    int gEpochs;
+
     @Option(names = "--no-compare", description = "Do not put the result beside S-POP and Item-KNN on the same data at the end.")
     boolean noCompare;
 
@@ -170,7 +174,7 @@ final class TrainCommand implements Runnable {
                 new org.lgsr.train.GlobalSettings(orElse(walksPerNode, quick ? 4 : 13), orElse(walkLength, quick ? 20 : 50), window,
                         orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta, gLrScale,
                         onOff("--g-logq", gLogQ), onOff("--g-tie", gTie), gCenter, stopAtEpoch(gStopAt),
-                        onOff("--g-interleave", gInterleave)));
+                        onOff("--g-interleave", gInterleave), gEpochs));
         System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (gpu ? "gpu" : "cpu") + ")" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         if (gpu && cfg.joint() && cfg.global().lazyAdam()) {

@@ -22,10 +22,12 @@ package org.lgsr.train;
  *                     passes still run ([code]: on); off ends L_g right after the pass that converged
  * @param interleave   the epoch's {@code passes} passes of L_g are spread evenly over its L_rec steps (a few L_g
  *                     batches after every step) instead of running before them ([code]: off)
+ * @param epochs       L_g runs in the first this many epochs only (0: in every epoch until it converges [code]);
+ *                     1 makes L_g a pre-training of E before the first L_rec epoch
  */
 public record GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize,
                              boolean lazyAdam, long maxBatches, double stopDelta, double lrScale, boolean logQ, boolean tie,
-                             String center, boolean authorsStop, boolean interleave) {
+                             String center, boolean authorsStop, boolean interleave, int epochs) {
     /** The settings with L_g on the run's own learning rate ([code]). */
     public GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize, boolean lazyAdam,
                           long maxBatches, double stopDelta) {
@@ -36,7 +38,7 @@ public record GlobalSettings(int walksPerNode, int walkLength, int window, int n
     public GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize, boolean lazyAdam,
                           long maxBatches, double stopDelta, double lrScale) {
         this(walksPerNode, walkLength, window, negatives, passes, batchSize, lazyAdam, maxBatches, stopDelta, lrScale, true, false,
-                "none", true, false);
+                "none", true, false, 0);
     }
 
     public static final java.util.List<String> CENTER_MODES = java.util.List.of("none", "grad", "pass");
@@ -51,13 +53,19 @@ public record GlobalSettings(int walksPerNode, int walkLength, int window, int n
         if (maxBatches < 0) throw new IllegalArgumentException("--g-max-batches: must be >= 0, got " + maxBatches);
         if (!(stopDelta >= 0)) throw new IllegalArgumentException("--g-stop-delta: must be >= 0, got " + stopDelta);
         if (!(lrScale > 0) || Double.isInfinite(lrScale)) throw new IllegalArgumentException("--g-lr-scale: must be a positive number, got " + lrScale);
+        if (epochs < 0) throw new IllegalArgumentException("--g-epochs: must be >= 0, got " + epochs);
         if (!CENTER_MODES.contains(center)) throw new IllegalArgumentException("--g-center: unknown mode '" + center + "'; known: none, grad, pass");
     }
 
     /** The same settings with the L_g remedies given. */
-    public GlobalSettings withRemedies(double lrScale, boolean logQ, boolean tie, String center, boolean interleave) {
+    public GlobalSettings withRemedies(double lrScale, boolean logQ, boolean tie, String center, boolean interleave, int epochs) {
         return new GlobalSettings(walksPerNode, walkLength, window, negatives, passes, batchSize, lazyAdam, maxBatches, stopDelta, lrScale,
-                logQ, tie, center, authorsStop, interleave);
+                logQ, tie, center, authorsStop, interleave, epochs);
+    }
+
+    /** Whether L_g trains in (1-based) epoch {@code e}. */
+    public boolean activeIn(int e) {
+        return epochs == 0 || e <= epochs;
     }
 
     /** Whether every setting that changes what L_g computes is the authors' ([code]). */

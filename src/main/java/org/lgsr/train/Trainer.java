@@ -154,7 +154,7 @@ public final class Trainer {
                 if (global != null) {
                     global.startEpoch();
                     row.put("globalPasses", passes);
-                    for (int p = 1; !cfg.global().interleave() && p <= cfg.global().passes() && !global.converged() && !interrupted; p++) {
+                    for (int p = 1; !cfg.global().interleave() && cfg.global().activeIn(e) && p <= cfg.global().passes() && !global.converged() && !interrupted; p++) {
                         double lr = schedule.at(engine.step()) * cfg.global().lrScale();
                         GlobalEncoder.PassStats ps = global.pass(lr, stop);
                         interrupted = stop.getAsBoolean();
@@ -170,7 +170,7 @@ public final class Trainer {
                 RecTrainer.EpochStats st;
                 double[] firstLoss = {Double.NaN};
                 // interleaved L_g: after step k of the epoch's S steps, k/S of its passes' batches have run
-                boolean inter = global != null && cfg.global().interleave();
+                boolean inter = global != null && cfg.global().interleave() && cfg.global().activeIn(e);
                 long plannedSteps = (planned + cfg.batchSize() - 1) / cfg.batchSize();
                 long lgTotal = inter ? cfg.global().passes() * global.batchesPerPass() : 0;
                 long[] lgDone = {0, 0};
