@@ -2,7 +2,7 @@
 // negatives shared by a batch of N pairs, log Q subtracted from every logit, accidental hits
 // removed, output table theta (V, d) plus a bias (V)). Together with two gathers
 // (embedding_gather, embedding.cu) and three cuBLAS products (org.lgsr.gpu.kernels.DeviceNceStep)
-// these kernels compute what org.lgsr.graph.NceLoss.forwardBackward computes:
+// these kernels compute what org.lgsr.cpu.Nce.forwardBackward computes:
 //
 //   v_i    = E[inputs[i]]                                             Vin (N, d), gathered
 //   t_i    = v_i . theta[labels[i]] + bias[labels[i]] - trueLogQ[i]   (nce_loss_grad)
@@ -11,11 +11,11 @@
 //   loss_i = softplus(-t_i) + sum_k softplus(s_ik)   (= TF's sigmoid cross-entropy, labels 1 / 0)
 //   loss   = sum_i loss_i / N                                          (nce_loss_sum)
 //   dTrue_i = (sigmoid(t_i) - 1) * scale, dL_ik = sigmoid(s_ik) * scale (0 where removed),
-//   scale = 1/N (float, as NceLoss's invN)
+//   scale = 1/N (float, as Nce's scale)
 //   gE[inputs[i]]       += dTrue_i theta[labels[i]] + (dL ThetaS)_i     (nce_scatter)
 //   gTheta[labels[i]]   += dTrue_i v_i,   gBias[labels[i]]  += dTrue_i  (nce_scatter)
 //   gTheta[sampled[k]]  += (dL^T Vin)_k,  gBias[sampled[k]] += sum_i dL_ik (nce_scatter)
-// Gradients are ADDED to gE, gTheta, gBias (NceLoss adds too); every other output is written.
+// Gradients are ADDED to gE, gTheta, gBias (Nce adds too); every other output is written.
 //
 // CPU twins: org.lgsr.cpu.Nce.nceTrueLogq, .nceLossGrad, .nceScatter, .nceLossSum, composed in
 // the device step's order by Nce.step. Launchers: org.lgsr.gpu.kernels.NceKernels.

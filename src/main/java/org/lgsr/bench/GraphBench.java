@@ -19,7 +19,7 @@ import org.lgsr.graph.SkipGramPairs;
  * 512 and a small number of negatives, dense (exact TF) and lazy Adam. A main-class harness:
  * {@code java -cp target/lgsr.jar org.lgsr.bench.GraphBench [dataset] [dataRoot] [batches] [reps]}, with
  * system properties {@code lgsr.bench.negatives} (N_s list, default 512,16),
- * {@code lgsr.bench.compare} (true: the scalar and the vector loss and Adam alternately, medians of reps)
+ * {@code lgsr.bench.compare} (true: the scalar and the vector Adam alternately, medians of reps)
  * and {@code lgsr.bench.walkReps} (default 3).
  */
 public final class GraphBench {
@@ -57,8 +57,7 @@ public final class GraphBench {
         System.out.printf("pairs per pass: %d (%.0f batches of 8192), mean walk length %.1f%n", pairs, pairs / 8192.0,
                 walks.totalItems() / (double) walks.size());
         // -Dlgsr.bench.negatives=512,64 picks the N_s values; -Dlgsr.bench.compare=true runs the
-        // scalar loss and Adam (NceLoss.VECTOR_PROPERTY=false, Adam.useVector(false)) and the
-        // Vector API ones alternately, reps times
+        // scalar Adam (Adam.useVector(false)) and the Vector API one alternately, reps times
         int[] negs = java.util.Arrays.stream(System.getProperty("lgsr.bench.negatives", "512,16").split(","))
                 .mapToInt(Integer::parseInt).toArray();
         boolean compare = Boolean.getBoolean("lgsr.bench.compare");
@@ -69,7 +68,6 @@ public final class GraphBench {
                 java.util.List<Double> oldRates = new java.util.ArrayList<>(), newRates = new java.util.ArrayList<>();
                 for (int rep = 0; rep < reps; rep++) {
                     for (boolean vector : compare ? new boolean[] {false, true} : new boolean[] {true}) {
-                        System.setProperty(org.lgsr.graph.NceLoss.VECTOR_PROPERTY, Boolean.toString(vector));
                         org.lgsr.cpu.Adam.useVector(vector);
                         double rate = trainRun(g, walks, data.numItems(), negatives, mode, threads, batches, pairs);
                         (vector ? newRates : oldRates).add(rate);
@@ -77,7 +75,7 @@ public final class GraphBench {
                 }
                 if (compare) {
                     double o = median(oldRates), nw = median(newRates);
-                    System.out.printf("SUMMARY N_s=%d Adam %s: scalar loss+Adam median %.0f pairs/s, vector median %.0f pairs/s, ratio %.2f (%d reps)%n",
+                    System.out.printf("SUMMARY N_s=%d Adam %s: scalar Adam median %.0f pairs/s, vector median %.0f pairs/s, ratio %.2f (%d reps)%n",
                             negatives, mode, o, nw, nw / o, reps);
                 }
             }

@@ -1,9 +1,13 @@
 package org.lgsr.cpu;
 
+import org.lgsr.util.Parallel;
+
 /**
- * One Adam step over one flat parameter buffer, TensorFlow's formulation; CPU twin of the
- * kernel {@code adam} in {@code cuda/adam.cu}, equal to it bit for bit (each product and sum
- * rounded on its own, IEEE square root and division: Java's float arithmetic).
+ * Adam as TensorFlow's {@code AdamOptimizer} computes it, in float: the project's one Adam, for
+ * the recommendation module's flat buffer, the global encoder's theta and bias, E's own Adam in
+ * L_g (both engines' CPU paths), and the CPU twin of the kernel {@code adam} in
+ * {@code cuda/adam.cu}, equal to it bit for bit (each product and sum rounded on its own, IEEE
+ * square root and division: Java's float arithmetic).
  *
  * <pre>
  *   lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)          (learningRate, once per step)
@@ -11,11 +15,18 @@ package org.lgsr.cpu;
  *   v = b2 v + (1 - b2) g^2
  *   p = p - lr_t m / (sqrt(v) + eps)                 (eps = 1e-8 by default)
  * </pre>
+ * TF applies this to <em>every</em> element of a variable on every step, also for the sparse
+ * gradient of an embedding lookup (m and v decay and the parameter keeps moving where g = 0):
+ * that is {@link #adam} over the whole table, the exact semantics. {@link #rows} applies the same
+ * arithmetic to the given rows only (TF's LazyAdam), an approximation offered for speed.
+ * The float64 reference the tests check against is {@code AdamReference} (src/test).
  */
 public final class Adam {
     public static final float DEFAULT_BETA1 = 0.9f;
     public static final float DEFAULT_BETA2 = 0.999f;
     public static final float DEFAULT_EPSILON = 1e-8f;
+    /** Elements per task of {@link #adam(Parallel, float[], int, float[], int, float[], float[], int, int, float, float, float, float)}. */
+    static final int CHUNK = 1 << 14;
 
     private Adam() {
     }
@@ -46,6 +57,31 @@ public final class Adam {
             from = org.lgsr.model.cpu.Vec.adam(p, pOff, g, gOff, m, v, mOff, n, lrT, beta1, beta2, eps);
         }
         adamScalar(p, pOff + from, g, gOff + from, m, v, mOff + from, n - from, lrT, beta1, beta2, eps);
+    }
+
+    /**
+     * {@link #adam} on {@code par}'s threads, in fixed chunks of elements (element-wise, so the
+     * same bits for any thread count).
+     */
+    public static void adam(Parallel par, float[] p, int pOff, float[] g, int gOff, float[] m, float[] v, int mOff, int n,
+                            float lrT, float beta1, float beta2, float eps) {
+        par.forEach((n + CHUNK - 1) / CHUNK, task -> {
+            int from = task * CHUNK, len = Math.min(CHUNK, n - from);
+            adam(p, pOff + from, g, gOff + from, m, v, mOff + from, len, lrT, beta1, beta2, eps);
+        });
+    }
+
+    /**
+     * The step on the rows {@code rows[0..count)} only of a (rows, w) table (LazyAdam): row
+     * {@code r} of the parameters at {@code pOff + r w}, of its gradient at {@code gOff + r w},
+     * of its moments at {@code mOff + r w}.
+     */
+    public static void rows(float[] p, int pOff, float[] g, int gOff, float[] m, float[] v, int mOff, int w,
+                            int[] rows, int count, float lrT, float beta1, float beta2, float eps) {
+        for (int i = 0; i < count; i++) {
+            int r = rows[i] * w;
+            adam(p, pOff + r, g, gOff + r, m, v, mOff + r, w, lrT, beta1, beta2, eps);
+        }
     }
 
     /**

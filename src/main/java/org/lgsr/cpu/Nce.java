@@ -1,11 +1,22 @@
 package org.lgsr.cpu;
 
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.lgsr.model.cpu.Simd;
+import org.lgsr.model.cpu.Vec;
+import org.lgsr.util.Parallel;
+
 /**
- * The global encoder's loss L_g (TF's {@code nce_loss}, MODEL.md 3.4); CPU twins of the kernels
- * in {@code cuda/nce.cu} and, in {@link #step}, of the whole device batch
- * ({@code org.lgsr.gpu.kernels.DeviceNceStep}) composed in the device's order. Computes what
- * {@link org.lgsr.graph.NceLoss#forwardBackward} computes (equal up to float rounding: the
- * sums run in the kernels' orders, not NceLoss's). With {@code v_i = E[inputs[i]]}:
+ * The global encoder's loss L_g (TF's {@code nce_loss} with S negatives shared by a batch of N
+ * pairs, MODEL.md 3.4): the project's one CPU implementation. The CPU engine's
+ * {@code GlobalEncoder} runs it through an instance ({@link #forwardBackward}, parallel, no
+ * allocation per batch); the GPU engine's CPU backend runs the same code through {@link #step};
+ * the static stage methods are the CPU twins of the kernels in {@code cuda/nce.cu}, which the
+ * GPU tests compare the kernels with. With {@code v_i = E[inputs[i]]}:
  * <pre>
  *   t_i   = v_i . theta[labels[i]] + bias[labels[i]] - trueLogQ[i]
  *   s_ik  = v_i . theta[sampled[k]] + bias[sampled[k]] - sampledLogQ[k]  (removed when removeHits
@@ -13,17 +24,32 @@ package org.lgsr.cpu;
  *   loss  = (1/N) sum_i [softplus(-t_i) + sum_k softplus(s_ik)]
  *   dTrue_i = (sigmoid(t_i) - 1) / N,  dL_ik = sigmoid(s_ik) / N  (0 where removed)
  * </pre>
- * Gradients are added to {@code gE}, {@code gTheta}, {@code gBias}.
+ * ({@code softplus(x) = max(x, 0) + log1p(e^-|x|)}, TF's sigmoid cross-entropy with labels 1 and
+ * 0.) Gradients are <em>added</em> to {@code gE}, {@code gTheta}, {@code gBias}.
  *
- * <p>Each twin follows its kernel's summation order (the warp butterfly, the per-warp and
- * per-block column sums, the 256-thread double sum of the loss); {@code expf}, {@code log1pf}
- * are modelled by double {@code exp}, {@code log1p} rounded to float, so the kernels agree with
- * the twins to a few ulps, not bit for bit. The kernel's atomics in {@code nce_scatter} add in
- * an unspecified order; the twin adds rows in order.
+ * <p><b>The batch, in the device's order</b> (DeviceNceStep): gather Vin = E[inputs] (N, d)
+ * and ThetaS = theta[sampled] (S, d); the logits Vin ThetaS^T; {@link #nceLossGrad} (logits to
+ * dL in place, rowLoss, dTrue, dVin = dTrue_i theta[labels[i]], the per-32-row column sums of dL);
+ * dVin += dL ThetaS; dThetaS = dL^T Vin; {@link #nceScatter}; {@link #nceLossSum}. The per-row
+ * and scatter sums follow the kernels' orders (the warp butterfly, the per-warp and per-block
+ * column sums, rows added in order, the 256-thread double sum of the loss); the three products
+ * are register-blocked (Vec.gemm, each element one fma chain in its inner index's order; cuBLAS
+ * has its own order). exp and log1p are float: with the Vector API a polynomial exp (a few ulps)
+ * and a log1p series (below 5e-7 relative), else {@code (float) Math.exp}, {@code log1p}; CUDA's
+ * {@code expf}, {@code log1pf} are within a few ulps too, so kernels and twins agree to a few
+ * ulps, not bit for bit. nce_scatter's atomics add in an unspecified order; here rows are added
+ * in order.
  *
- * <p>Array arguments are followed by their offsets, in the kernels' argument order.
+ * <p><b>Work split.</b> The row pass (gather, logits, loss and dL, dVin) runs in blocks of
+ * {@link #BLOCK} rows; dThetaS in tiles of (sampled columns, d rows), each summing over all rows
+ * in order; the scatter in chunks of d columns (each adding rows in the order above) plus one
+ * task for the bias. Every output element has one writer and one summation order: results do
+ * not depend on the thread count.
+ *
+ * <p>Static methods: array arguments are followed by their offsets, in the kernels' argument
+ * order, and check the kernels' limits ({@link #MAX_D}, {@link #MAX_S}); instances have none.
  */
-public final class Nce {
+public final class Nce implements AutoCloseable {
     /** Warps per block of nce_loss_grad (NCE_WARPS). */
     public static final int WARPS = 8;
     /** Pairs per block of nce_loss_grad (NCE_ROWS): the rows of one column-sum part. */
@@ -34,14 +60,148 @@ public final class Nce {
     public static final int MAX_S = 1024;
     /** Threads of nce_loss_sum's single block. */
     static final int SUM_THREADS = 32 * WARPS;
+    /** Rows per task of the row pass: whole column-sum parts and whole 3-row gemm tiles. */
+    static final int BLOCK = 3 * ROWS;
+    /** Rows per accumulation block of dThetaS (keeps the dL panel in L1/L2). */
+    static final int NB = 64;
+    /** Sampled columns per dThetaS task. */
+    static final int KC = 64;
+    /** d rows per dThetaS task (a multiple of 3). */
+    static final int JC = 51;
+    /** Columns of d per scatter task. */
+    static final int SCATTER_COLS = 16;
+    /**
+     * System property: {@code false} keeps the plain loops even where the Vector API is usable
+     * (for the tests' comparisons; the plain loops are also the fallback). Read by the
+     * constructor and by each static stage call.
+     */
+    public static final String VECTOR_PROPERTY = "lgsr.nce.vector";
 
-    private Nce() {
+    private final int d;
+    private final int maxN;
+    private final int maxS;
+    private final Parallel par;
+    private final boolean vector;
+    private final float[] vin;      // (N, d) gathered input rows
+    private final float[] thetaS;   // (S, d) gathered sampled rows
+    private final float[] thetaSt;  // (d, S) the same, transposed (the logits' right operand)
+    private final float[] sb;       // (S) bias[sampled[k]] - sampledLogQ[k]
+    private final float[] logits;   // (N, S) logits, then dL
+    private final float[] rowLoss;  // (N)
+    private final float[] dTrue;    // (N)
+    private final float[] dVin;     // (N, d)
+    private final float[] colPart;  // (parts, S)
+    private final float[] dThetaSt; // (d, S)
+    private final float[] dThetaS;  // (S, d)
+    private final float[][] lanes;  // per task of the row pass: 32 lanes
+
+    /**
+     * A workspace for batches of at most {@code maxN} pairs and {@code maxS} negatives at width
+     * {@code d}, on {@code threads} threads.
+     */
+    public Nce(int d, int maxN, int maxS, int threads) {
+        if (d < 1 || maxN < 1 || maxS < 1) throw new IllegalArgumentException("d, N, S must be >= 1: " + d + ", " + maxN + ", " + maxS);
+        this.d = d;
+        this.maxN = maxN;
+        this.maxS = maxS;
+        this.par = new Parallel(threads);
+        this.vector = vectorAllowed() && d >= Simd.lanes();
+        vin = new float[maxN * d];
+        thetaS = new float[maxS * d];
+        thetaSt = new float[maxS * d];
+        sb = new float[maxS];
+        logits = new float[Math.multiplyExact(maxN, maxS)];
+        rowLoss = new float[maxN];
+        dTrue = new float[maxN];
+        dVin = new float[maxN * d];
+        colPart = new float[parts(maxN) * maxS];
+        dThetaSt = new float[maxS * d];
+        dThetaS = new float[maxS * d];
+        lanes = new float[(maxN + BLOCK - 1) / BLOCK][32];
+    }
+
+    /** Whether the Vector API bodies run (when S is at least one vector too). */
+    public boolean vectorized() {
+        return vector;
     }
 
     /** The number of column-sum parts (blocks of nce_loss_grad) for {@code n} pairs. */
     public static int parts(int n) {
         return (n + ROWS - 1) / ROWS;
     }
+
+    /**
+     * One batch: returns its loss (0 for n = 0) and adds the gradients to {@code gE} (E's layout
+     * at {@code gEOff}), {@code gTheta} and {@code gBias}; E is read at {@code eOff}, theta, bias
+     * and their gradients at offset 0. See the class comment.
+     */
+    public double forwardBackward(float[] e, int eOff, float[] theta, float[] bias, int[] inputs, int[] labels, float[] trueLogQ,
+                                  int n, int[] sampled, float[] sampledLogQ, int s, boolean removeHits, float[] gE, int gEOff,
+                                  float[] gTheta, float[] gBias) {
+        return forwardBackward(e, eOff, theta, 0, bias, 0, inputs, labels, trueLogQ, n, sampled, sampledLogQ, s, removeHits,
+                gE, gEOff, gTheta, 0, gBias, 0);
+    }
+
+    /** {@link #forwardBackward} with theta, bias and their gradients at offsets. */
+    public double forwardBackward(float[] e, int eOff, float[] theta, int thetaOff, float[] bias, int biasOff, int[] inputs,
+                                  int[] labels, float[] trueLogQ, int n, int[] sampled, float[] sampledLogQ, int s,
+                                  boolean removeHits, float[] gE, int gEOff, float[] gTheta, int gThetaOff, float[] gBias,
+                                  int gBiasOff) {
+        if (n > maxN || s > maxS || s < 1) throw new IllegalArgumentException("batch " + n + " x " + s + " exceeds " + maxN + " x " + maxS);
+        if (n == 0) return 0.0;
+        final int dd = d;
+        final boolean vec = vector && s >= Simd.lanes();
+        final float scale = 1.0f / n;
+        for (int k = 0; k < s; k++) {
+            int row = thetaOff + sampled[k] * dd;
+            System.arraycopy(theta, row, thetaS, k * dd, dd);
+            for (int j = 0; j < dd; j++) thetaSt[j * s + k] = theta[row + j];
+            sb[k] = bias[biasOff + sampled[k]] - sampledLogQ[k];
+        }
+        // the row pass: gather, logits, nce_loss_grad, dVin += dL ThetaS
+        par.forEach((n + BLOCK - 1) / BLOCK, task -> {
+            int i0 = task * BLOCK, i1 = Math.min(n, i0 + BLOCK), m = i1 - i0;
+            for (int i = i0; i < i1; i++) System.arraycopy(e, eOff + inputs[i] * dd, vin, i * dd, dd);
+            gemm(vec, m, dd, s, vin, i0 * dd, dd, 1, thetaSt, 0, s, logits, i0 * s, s, 0);
+            lossGradRows(vec, i0, i1, logits, 0, vin, 0, theta, thetaOff, bias, biasOff, labels, 0, sampled, 0, sb, trueLogQ, 0,
+                    s, dd, removeHits, scale, rowLoss, 0, dTrue, 0, dVin, 0, colPart, 0, lanes[task]);
+            gemm(vec, m, s, dd, logits, i0 * s, s, 1, thetaS, 0, dd, dVin, i0 * dd, dd, 2);
+        });
+        // dThetaS^T (d, S) = Vin^T dL, tiles of (KC sampled columns, JC rows of d), rows in order
+        int kBlocks = s / KC;
+        if (kBlocks == 0 || s - kBlocks * KC >= Simd.lanes()) kBlocks++; // else the last block takes the remainder
+        final int kb = kBlocks;
+        final int jBlocks = (dd + JC - 1) / JC;
+        par.forEach(kb * jBlocks, task -> {
+            int kc = task / jBlocks, jc = task % jBlocks;
+            int k0 = Math.min(s, kc * KC), k1 = kc == kb - 1 ? s : k0 + KC;
+            int j0 = jc * JC, j1 = Math.min(dd, j0 + JC);
+            if (k1 <= k0) return;
+            for (int ib = 0; ib < n; ib += NB) {
+                int ie = Math.min(n, ib + NB);
+                gemm(vec && k1 - k0 >= Simd.lanes(), j1 - j0, ie - ib, k1 - k0, vin, ib * dd + j0, 1, dd, logits, ib * s + k0, s,
+                        dThetaSt, j0 * s + k0, s, ib == 0 ? 0 : 2);
+            }
+            for (int k = k0; k < k1; k++) {
+                for (int j = j0; j < j1; j++) dThetaS[k * dd + j] = dThetaSt[j * s + k];
+            }
+        });
+        // nce_scatter: chunks of d columns, and the bias
+        int chunks = (dd + SCATTER_COLS - 1) / SCATTER_COLS;
+        int parts = parts(n);
+        par.forEach(chunks + 1, task -> {
+            if (task == chunks) {
+                scatterBias(gBias, gBiasOff, dTrue, 0, labels, 0, n, colPart, 0, parts, sampled, 0, s);
+            } else {
+                int j0 = task * SCATTER_COLS;
+                scatterColumns(vec, j0, Math.min(dd, j0 + SCATTER_COLS), gE, gEOff, gTheta, gThetaOff, vin, 0, dVin, 0, dTrue, 0,
+                        inputs, 0, labels, 0, n, dThetaS, 0, sampled, 0, s, dd);
+            }
+        });
+        return nceLossSum(rowLoss, 0, n);
+    }
+
+    // ------------------------------------------------------------------ the kernels' twins
 
     /**
      * trueLogQ[i] = (float) log(expectedCount(rankOfItem[labels[i]], numSampled, numTries)) in
@@ -77,51 +237,10 @@ public final class Nce {
         checkLimits(n, s, d);
         float[] sb = new float[s];
         for (int k = 0; k < s; k++) sb[k] = bias[biasOff + sampled[sampledOff + k]] - sampledLogQ[sampledLogQOff + k];
-        float[] part = new float[WARPS * s];
-        float[] lanes = new float[32];
-        for (int b = 0; b < parts(n); b++) {
-            java.util.Arrays.fill(part, 0f);
-            for (int w = 0; w < WARPS; w++) {
-                for (int rr = w; rr < ROWS; rr += WARPS) {
-                    int i = b * ROWS + rr;
-                    if (i >= n) break;
-                    int lab = labels[labelsOff + i];
-                    int vo = vinOff + i * d, to = thetaOff + lab * d;
-                    for (int l = 0; l < 32; l++) {
-                        float acc = 0f;
-                        for (int j = l; j < d; j += 32) acc = Math.fma(vin[vo + j], theta[to + j], acc);
-                        lanes[l] = acc;
-                    }
-                    float dot = warpSum(lanes);
-                    float t = dot + (bias[biasOff + lab] - trueLogQ[trueOff + i]);
-                    float ut = expf(-Math.abs(t));
-                    float trueLoss = Math.max(-t, 0f) + log1pf(ut);
-                    float gt = -(t >= 0f ? ut : 1f) / (1f + ut) * scale;
-                    int go = logitsOff + i * s;
-                    java.util.Arrays.fill(lanes, 0f);
-                    for (int k = 0; k < s; k++) {
-                        float x = logits[go + k] + sb[k];
-                        float gk = 0f;
-                        if (!(removeHits && sampled[sampledOff + k] == lab)) {
-                            float u = expf(-Math.abs(x));
-                            lanes[k & 31] += Math.max(x, 0f) + log1pf(u);
-                            gk = (x >= 0f ? 1f : u) / (1f + u) * scale;
-                        }
-                        logits[go + k] = gk;
-                        part[w * s + k] += gk;
-                    }
-                    rowLoss[rowLossOff + i] = trueLoss + warpSum(lanes);
-                    dTrue[dTrueOff + i] = gt;
-                    int dvo = dVinOff + i * d;
-                    for (int j = 0; j < d; j++) dVin[dvo + j] = gt * theta[to + j];
-                }
-            }
-            for (int k = 0; k < s; k++) {
-                float c = 0f;
-                for (int w = 0; w < WARPS; w++) c += part[w * s + k];
-                colPart[colPartOff + b * s + k] = c;
-            }
-        }
+        boolean vec = vectorAllowed() && s >= Simd.lanes() && d >= Simd.lanes();
+        lossGradRows(vec, 0, n, logits, logitsOff, vin, vinOff, theta, thetaOff, bias, biasOff, labels, labelsOff, sampled,
+                sampledOff, sb, trueLogQ, trueOff, s, d, removeHits, scale, rowLoss, rowLossOff, dTrue, dTrueOff, dVin, dVinOff,
+                colPart, colPartOff, new float[32]);
     }
 
     /**
@@ -135,27 +254,12 @@ public final class Nce {
                                   int[] inputs, int inputsOff, int[] labels, int labelsOff, int n, float[] dThetaS,
                                   int dThetaSOff, float[] colPart, int colPartOff, int parts, int[] sampled,
                                   int sampledOff, int s, int d) {
-        for (int i = 0; i < n; i++) {
-            float gt = dTrue[dTrueOff + i];
-            int ge = gEOff + inputs[inputsOff + i] * d;
-            int lab = labels[labelsOff + i];
-            int gth = gThetaOff + lab * d;
-            int ro = i * d;
-            for (int j = 0; j < d; j++) {
-                gE[ge + j] += dVin[dVinOff + ro + j];
-                gTheta[gth + j] += gt * vin[vinOff + ro + j];
-            }
-            gBias[gBiasOff + lab] += gt;
+        boolean vec = vectorAllowed() && d >= Simd.lanes();
+        for (int j0 = 0; j0 < d; j0 += SCATTER_COLS) {
+            scatterColumns(vec, j0, Math.min(d, j0 + SCATTER_COLS), gE, gEOff, gTheta, gThetaOff, vin, vinOff, dVin, dVinOff, dTrue,
+                    dTrueOff, inputs, inputsOff, labels, labelsOff, n, dThetaS, dThetaSOff, sampled, sampledOff, s, d);
         }
-        float[] lanes = new float[32];
-        for (int k = 0; k < s; k++) {
-            int c = sampled[sampledOff + k];
-            int gth = gThetaOff + c * d;
-            for (int j = 0; j < d; j++) gTheta[gth + j] += dThetaS[dThetaSOff + k * d + j];
-            java.util.Arrays.fill(lanes, 0f);
-            for (int b = 0; b < parts; b++) lanes[b & 31] += colPart[colPartOff + b * s + k];
-            gBias[gBiasOff + c] += warpSum(lanes);
-        }
+        scatterBias(gBias, gBiasOff, dTrue, dTrueOff, labels, labelsOff, n, colPart, colPartOff, parts, sampled, sampledOff, s);
     }
 
     /**
@@ -176,13 +280,10 @@ public final class Nce {
     }
 
     /**
-     * Twin of the whole device batch ({@code DeviceNceStep.step}), composing the kernel twins in
-     * its order: nce_true_logq; gathers Vin = E[inputs], ThetaS = theta[sampled]; Ls = Vin
-     * ThetaS^T; nce_loss_grad; dVin += dL ThetaS; dThetaS = dL^T Vin; nce_scatter;
-     * nce_loss_sum. The products sum over their inner index in ascending order (cuBLAS's order
-     * is its own). Returns the batch loss (NceLoss.forwardBackward's return; 0 for n = 0) and
-     * adds the gradients to gE, gTheta and gBias. {@code sampledLogQ[k]} = (float) log of the
-     * expected count of sampled[k], as GlobalEncoder makes it.
+     * Twin of the whole device batch ({@code DeviceNceStep.step}): nce_true_logq, then the batch
+     * as {@link #forwardBackward} (one thread). Returns the batch loss (0 for n = 0) and adds the
+     * gradients to gE, gTheta and gBias. {@code sampledLogQ[k]} = (float) log of the expected
+     * count of sampled[k], as GlobalEncoder makes it.
      */
     public static double step(int d, float[] e, int eOff, float[] gE, int gEOff, float[] theta, int thetaOff,
                               float[] gTheta, int gThetaOff, float[] bias, int biasOff, float[] gBias, int gBiasOff,
@@ -192,55 +293,316 @@ public final class Nce {
         checkLimits(n, s, d);
         float[] trueLogQ = new float[n];
         nceTrueLogq(labels, 0, rankOfItem, 0, n, s, numTries, logRange, trueLogQ, 0);
-        float[] vin = new float[n * d], thetaS = new float[s * d];
-        gather(vin, e, eOff, inputs, n, d);
-        gather(thetaS, theta, thetaOff, sampled, s, d);
-        float[] logits = new float[n * s];
-        // the three products as DeviceNceStep's cuBLAS calls (column-major views of the row-major arrays)
-        Blas.sgemm(true, false, s, n, d, 1f, thetaS, 0, d, vin, 0, d, 0f, logits, 0, s);
-        float[] rowLoss = new float[n], dTrue = new float[n], dVin = new float[n * d];
-        int parts = parts(n);
-        float[] colPart = new float[parts * s];
-        nceLossGrad(logits, 0, vin, 0, theta, thetaOff, bias, biasOff, labels, 0, sampled, 0, sampledLogQ, 0, trueLogQ, 0,
-                n, s, d, removeHits, 1.0f / n, rowLoss, 0, dTrue, 0, dVin, 0, colPart, 0);
-        Blas.sgemm(false, false, d, n, s, 1f, thetaS, 0, d, logits, 0, s, 1f, dVin, 0, d);
-        float[] dThetaS = new float[s * d];
-        Blas.sgemm(false, true, d, s, n, 1f, vin, 0, d, logits, 0, s, 0f, dThetaS, 0, d);
-        nceScatter(gE, gEOff, gTheta, gThetaOff, gBias, gBiasOff, vin, 0, dVin, 0, dTrue, 0, inputs, 0, labels, 0,
-                n, dThetaS, 0, colPart, 0, parts, sampled, 0, s, d);
-        return nceLossSum(rowLoss, 0, n);
+        try (Nce w = new Nce(d, n, s, 1)) {
+            return w.forwardBackward(e, eOff, theta, thetaOff, bias, biasOff, inputs, labels, trueLogQ, n, sampled, sampledLogQ, s,
+                    removeHits, gE, gEOff, gTheta, gThetaOff, gBias, gBiasOff);
+        }
     }
 
-    /** out (rows, d) = table[off + idx[r] * d ...] (twin of embedding_gather at an offset). */
-    private static void gather(float[] out, float[] table, int off, int[] idx, int rows, int d) {
-        for (int r = 0; r < rows; r++) System.arraycopy(table, off + idx[r] * d, out, r * d, d);
+    // ------------------------------------------------------------------ the stages' bodies
+
+    /**
+     * nce_loss_grad on rows [i0, i1) (i0 a multiple of {@link #ROWS}): per row the true logit
+     * (lane l sums j = l, l + 32, ... by fma, then the warp butterfly), its loss and dTrue, the
+     * sampled logits (x = logit + sb[k]) to dL and the row's softplus sum (lane k &amp; 31, then the
+     * butterfly), dVin; then the column sums of each 32-row part.
+     */
+    private static void lossGradRows(boolean vec, int i0, int i1, float[] logits, int lo, float[] vin, int vo, float[] theta,
+                                     int to, float[] bias, int bo, int[] labels, int labo, int[] sampled, int so, float[] sb,
+                                     float[] trueLogQ, int tqo, int s, int d, boolean remove, float scale, float[] rowLoss,
+                                     int rlo, float[] dTrue, int dto, float[] dVin, int dvo, float[] colPart, int cpo,
+                                     float[] lanes) {
+        for (int i = i0; i < i1; i++) {
+            int lab = labels[labo + i];
+            int vr = vo + i * d, tr = to + lab * d, g = lo + i * s;
+            Arrays.fill(lanes, 0f);
+            if (vec) Lanes.laneDot(vin, vr, theta, tr, d, lanes);
+            else for (int j = 0; j < d; j++) lanes[j & 31] = Math.fma(vin[vr + j], theta[tr + j], lanes[j & 31]);
+            float dot = warpSum(lanes);
+            float t = dot + (bias[bo + lab] - trueLogQ[tqo + i]);
+            float ut = (float) Math.exp(-Math.abs(t));
+            float trueLoss = Math.max(-t, 0f) + (float) Math.log1p(ut);
+            float gt = -(t >= 0f ? ut : 1f) / (1f + ut) * scale;
+            Arrays.fill(lanes, 0f);
+            if (vec) {
+                Lanes.sampledRow(logits, g, sb, sampled, so, s, lab, remove, scale, lanes);
+            } else {
+                for (int k = 0; k < s; k++) {
+                    float x = logits[g + k] + sb[k];
+                    float gk = 0f;
+                    if (!(remove && sampled[so + k] == lab)) {
+                        float u = (float) Math.exp(-Math.abs(x));
+                        lanes[k & 31] += Math.max(x, 0f) + (float) Math.log1p(u);
+                        gk = (x >= 0f ? 1f : u) / (1f + u) * scale;
+                    }
+                    logits[g + k] = gk;
+                }
+            }
+            rowLoss[rlo + i] = trueLoss + warpSum(lanes);
+            dTrue[dto + i] = gt;
+            int dv = dvo + i * d;
+            if (vec) Lanes.scaled(theta, tr, gt, dVin, dv, d);
+            else for (int j = 0; j < d; j++) dVin[dv + j] = gt * theta[tr + j];
+        }
+        for (int r0 = i0; r0 < i1; r0 += ROWS) {
+            int r1 = Math.min(i1, r0 + ROWS), c = cpo + (r0 / ROWS) * s;
+            if (vec) {
+                Lanes.columnPart(logits, lo + r0 * s, r1 - r0, s, colPart, c);
+            } else {
+                for (int k = 0; k < s; k++) {
+                    float sum = 0f;
+                    for (int w = 0; w < WARPS; w++) {
+                        float part = 0f;
+                        for (int rr = w; rr < r1 - r0; rr += WARPS) part += logits[lo + (r0 + rr) * s + k];
+                        sum += part;
+                    }
+                    colPart[c + k] = sum;
+                }
+            }
+        }
+    }
+
+    /** The scatter's gE and gTheta updates on columns [j0, j1): rows i in order, then sampled k in order. */
+    private static void scatterColumns(boolean vec, int j0, int j1, float[] gE, int gEOff, float[] gTheta, int gThetaOff,
+                                       float[] vin, int vinOff, float[] dVin, int dVinOff, float[] dTrue, int dTrueOff,
+                                       int[] inputs, int inputsOff, int[] labels, int labelsOff, int n, float[] dThetaS,
+                                       int dThetaSOff, int[] sampled, int sampledOff, int s, int d) {
+        int w = j1 - j0;
+        boolean v = vec && w >= Simd.lanes();
+        for (int i = 0; i < n; i++) {
+            float gt = dTrue[dTrueOff + i];
+            int ge = gEOff + inputs[inputsOff + i] * d + j0;
+            int gth = gThetaOff + labels[labelsOff + i] * d + j0;
+            int ro = i * d + j0;
+            if (v) {
+                Lanes.add(dVin, dVinOff + ro, gE, ge, w);
+                Lanes.axpy(gt, vin, vinOff + ro, gTheta, gth, w);
+            } else {
+                for (int j = 0; j < w; j++) {
+                    gE[ge + j] += dVin[dVinOff + ro + j];
+                    gTheta[gth + j] += gt * vin[vinOff + ro + j];
+                }
+            }
+        }
+        for (int k = 0; k < s; k++) {
+            int gth = gThetaOff + sampled[sampledOff + k] * d + j0;
+            int src = dThetaSOff + k * d + j0;
+            if (v) Lanes.add(dThetaS, src, gTheta, gth, w);
+            else for (int j = 0; j < w; j++) gTheta[gth + j] += dThetaS[src + j];
+        }
+    }
+
+    /** The scatter's bias updates: labels' dTrue in row order, then each sampled column's parts. */
+    private static void scatterBias(float[] gBias, int gBiasOff, float[] dTrue, int dTrueOff, int[] labels, int labelsOff, int n,
+                                    float[] colPart, int colPartOff, int parts, int[] sampled, int sampledOff, int s) {
+        for (int i = 0; i < n; i++) gBias[gBiasOff + labels[labelsOff + i]] += dTrue[dTrueOff + i];
+        float[] lanes = new float[32];
+        for (int k = 0; k < s; k++) {
+            Arrays.fill(lanes, 0f);
+            for (int b = 0; b < parts; b++) lanes[b & 31] += colPart[colPartOff + b * s + k];
+            gBias[gBiasOff + sampled[sampledOff + k]] += warpSum(lanes);
+        }
+    }
+
+    /**
+     * C (M, N) = init + A (M, K) B (K, N) as {@link Vec#gemm} (mode 0: init zero, 2: C), or plain
+     * loops (each element summed in k order) without the Vector API or when N is under a vector.
+     */
+    private static void gemm(boolean vec, int M, int K, int N, float[] a, int ao, int ais, int aks, float[] b, int bo, int bs,
+                             float[] c, int co, int cs, int mode) {
+        if (vec && N >= Simd.lanes()) {
+            Vec.gemm(M, K, N, a, ao, ais, aks, b, bo, bs, c, co, cs, mode, null, 0);
+            return;
+        }
+        for (int i = 0; i < M; i++) {
+            int cr = co + i * cs;
+            if (mode == 0) Arrays.fill(c, cr, cr + N, 0f);
+            for (int k = 0; k < K; k++) {
+                float x = a[ao + i * ais + k * aks];
+                int br = bo + k * bs;
+                for (int j = 0; j < N; j++) c[cr + j] = Math.fma(x, b[br + j], c[cr + j]);
+            }
+        }
     }
 
     /** The warp butterfly of nce_warp_sum: lane 0's value after x += x[lane ^ o], o = 16, 8, 4, 2, 1. */
     static float warpSum(float[] lanes) {
-        float[] x = lanes.clone();
-        float[] y = new float[32];
-        for (int o = 16; o > 0; o >>= 1) {
-            for (int l = 0; l < 32; l++) y[l] = x[l] + x[l ^ o];
-            float[] tmp = x;
-            x = y;
-            y = tmp;
-        }
-        return x[0];
+        // only the lanes lane 0 depends on: x[l] + x[l ^ o] for l < o (a + b = b + a exactly)
+        float[] x = lanes;
+        float a0 = x[0] + x[16], a1 = x[1] + x[17], a2 = x[2] + x[18], a3 = x[3] + x[19];
+        float a4 = x[4] + x[20], a5 = x[5] + x[21], a6 = x[6] + x[22], a7 = x[7] + x[23];
+        float a8 = x[8] + x[24], a9 = x[9] + x[25], a10 = x[10] + x[26], a11 = x[11] + x[27];
+        float a12 = x[12] + x[28], a13 = x[13] + x[29], a14 = x[14] + x[30], a15 = x[15] + x[31];
+        float b0 = a0 + a8, b1 = a1 + a9, b2 = a2 + a10, b3 = a3 + a11, b4 = a4 + a12, b5 = a5 + a13, b6 = a6 + a14, b7 = a7 + a15;
+        float c0 = b0 + b4, c1 = b1 + b5, c2 = b2 + b6, c3 = b3 + b7;
+        float d0 = c0 + c2, d1 = c1 + c3;
+        return d0 + d1;
     }
 
-    /** expf modelled as the float rounding of the double exp. */
-    static float expf(float x) {
-        return (float) Math.exp(x);
-    }
-
-    static float log1pf(float x) {
-        return (float) Math.log1p(x);
+    private static boolean vectorAllowed() {
+        return Simd.available() && !"false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "true"));
     }
 
     private static void checkLimits(int n, int s, int d) {
         if (n < 1 || s < 1 || d < 1) throw new IllegalArgumentException("N, S, d must be >= 1: " + n + ", " + s + ", " + d);
         if (d > MAX_D) throw new IllegalArgumentException("d = " + d + " exceeds NCE_MAX_D = " + MAX_D);
         if (s > MAX_S) throw new IllegalArgumentException("S = " + s + " exceeds NCE_MAX_S = " + MAX_S);
+    }
+
+    @Override
+    public void close() {
+        par.close();
+    }
+
+    /**
+     * The Vector API bodies of the row pass and the scatter (the same operations as the plain
+     * loops above, lane by lane). A nested class so that it loads only when {@code Simd.available()}.
+     */
+    static final class Lanes {
+        private static final VectorSpecies<Float> FS = Vec.SPECIES;
+        private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+        private static final int L = FS.length();
+
+        private Lanes() {
+        }
+
+        /** lanes[j &amp; 31] = fma(a[ao + j], b[bo + j], lanes[j &amp; 31]) for j = 0..n-1 in order (32 % L == 0). */
+        static void laneDot(float[] a, int ao, float[] b, int bo, int n, float[] lanes) {
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                int l = j & 31;
+                FloatVector.fromArray(FS, a, ao + j).fma(FloatVector.fromArray(FS, b, bo + j), FloatVector.fromArray(FS, lanes, l))
+                        .intoArray(lanes, l);
+            }
+            if (j < n) {
+                VectorMask<Float> in = FS.indexInRange(j, n);
+                int l = j & 31;
+                FloatVector acc = FloatVector.fromArray(FS, lanes, l);
+                FloatVector.fromArray(FS, a, ao + j, in).fma(FloatVector.fromArray(FS, b, bo + j, in), acc).blend(acc, in.not())
+                        .intoArray(lanes, l);
+            }
+        }
+
+        /**
+         * Row {@code go} of the logits to dL (x = logit + sb[k]; sigmoid(x) scale, 0 where removed),
+         * softplus(x) of the kept columns added to lanes[k &amp; 31]; one exp serves both: u =
+         * e^-|x|, sigmoid(x) = (x &gt;= 0 ? 1 : u) / (1 + u), softplus(x) = max(x, 0) + log1p(u).
+         */
+        static void sampledRow(float[] g, int go, float[] sb, int[] sampled, int so, int s, int lab, boolean remove, float scale,
+                               float[] lanes) {
+            IntVector labV = IntVector.broadcast(IS, lab);
+            int k = 0;
+            for (; k + L <= s; k += L) {
+                FloatVector x = FloatVector.fromArray(FS, g, go + k).add(FloatVector.fromArray(FS, sb, k));
+                FloatVector u = Vec.exp(x.abs().neg());
+                FloatVector grad = u.blend(1f, x.compare(VectorOperators.GE, 0f)).div(u.add(1f)).mul(scale);
+                FloatVector sp = x.max(0f).add(log1p01(u));
+                int l = k & 31;
+                FloatVector acc = FloatVector.fromArray(FS, lanes, l);
+                if (remove) {
+                    VectorMask<Float> keep = IntVector.fromArray(IS, sampled, so + k).compare(VectorOperators.NE, labV).cast(FS);
+                    acc.add(sp, keep).intoArray(lanes, l);
+                    FloatVector.zero(FS).blend(grad, keep).intoArray(g, go + k);
+                } else {
+                    acc.add(sp).intoArray(lanes, l);
+                    grad.intoArray(g, go + k);
+                }
+            }
+            if (k < s) {
+                VectorMask<Float> in = FS.indexInRange(k, s);
+                FloatVector x = FloatVector.fromArray(FS, g, go + k, in).add(FloatVector.fromArray(FS, sb, k, in));
+                FloatVector u = Vec.exp(x.abs().neg());
+                FloatVector grad = u.blend(1f, x.compare(VectorOperators.GE, 0f)).div(u.add(1f)).mul(scale);
+                FloatVector sp = x.max(0f).add(log1p01(u));
+                VectorMask<Float> keep = in;
+                if (remove) {
+                    keep = keep.and(IntVector.fromArray(IS, sampled, so + k, in.cast(IS)).compare(VectorOperators.NE, labV).cast(FS));
+                }
+                int l = k & 31;
+                FloatVector acc = FloatVector.fromArray(FS, lanes, l);
+                acc.add(sp, keep).intoArray(lanes, l);
+                FloatVector.zero(FS).blend(grad, keep).intoArray(g, go + k, in);
+            }
+        }
+
+        /** out[o + j] = a src[so + j], j &lt; n. */
+        static void scaled(float[] src, int so, float a, float[] out, int o, int n) {
+            int j = 0;
+            for (; j + L <= n; j += L) FloatVector.fromArray(FS, src, so + j).mul(a).intoArray(out, o + j);
+            if (j < n) {
+                VectorMask<Float> in = FS.indexInRange(j, n);
+                FloatVector.fromArray(FS, src, so + j, in).mul(a).intoArray(out, o + j, in);
+            }
+        }
+
+        /** dst[o + j] += src[so + j], j &lt; n. */
+        static void add(float[] src, int so, float[] dst, int o, int n) {
+            int j = 0;
+            for (; j + L <= n; j += L) FloatVector.fromArray(FS, dst, o + j).add(FloatVector.fromArray(FS, src, so + j)).intoArray(dst, o + j);
+            if (j < n) {
+                VectorMask<Float> in = FS.indexInRange(j, n);
+                FloatVector.fromArray(FS, dst, o + j, in).add(FloatVector.fromArray(FS, src, so + j, in)).intoArray(dst, o + j, in);
+            }
+        }
+
+        /** dst[o + j] += a src[so + j] (the product rounded, then the sum), j &lt; n. */
+        static void axpy(float a, float[] src, int so, float[] dst, int o, int n) {
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                FloatVector.fromArray(FS, dst, o + j).add(FloatVector.fromArray(FS, src, so + j).mul(a)).intoArray(dst, o + j);
+            }
+            if (j < n) {
+                VectorMask<Float> in = FS.indexInRange(j, n);
+                FloatVector.fromArray(FS, dst, o + j, in).add(FloatVector.fromArray(FS, src, so + j, in).mul(a)).intoArray(dst, o + j, in);
+            }
+        }
+
+        /**
+         * colPart[c + k] for the rows g[go + r s ..], r &lt; rows (at most 32): per warp w the rows
+         * w, w + 8, ... in order, then the warps in order.
+         */
+        static void columnPart(float[] g, int go, int rows, int s, float[] colPart, int c) {
+            int k = 0;
+            for (; k + L <= s; k += L) {
+                FloatVector sum = FloatVector.zero(FS);
+                for (int w = 0; w < WARPS; w++) {
+                    FloatVector part = FloatVector.zero(FS);
+                    for (int rr = w; rr < rows; rr += WARPS) part = part.add(FloatVector.fromArray(FS, g, go + rr * s + k));
+                    sum = sum.add(part);
+                }
+                sum.intoArray(colPart, c + k);
+            }
+            if (k < s) {
+                VectorMask<Float> in = FS.indexInRange(k, s);
+                FloatVector sum = FloatVector.zero(FS);
+                for (int w = 0; w < WARPS; w++) {
+                    FloatVector part = FloatVector.zero(FS);
+                    for (int rr = w; rr < rows; rr += WARPS) part = part.add(FloatVector.fromArray(FS, g, go + rr * s + k, in));
+                    sum = sum.add(part);
+                }
+                sum.intoArray(colPart, c + k, in);
+            }
+        }
+
+        /**
+         * log(1 + u) for u in [0, 1]: 2 atanh(z) with z = u / (2 + u) in [0, 1/3], the odd series
+         * to z^13 (truncation below 2e-8 relative at u = 1, exact to rounding for small u).
+         */
+        static FloatVector log1p01(FloatVector u) {
+            FloatVector z = u.div(u.add(2f));
+            FloatVector z2 = z.mul(z);
+            FloatVector p = z2.fma(1f / 13f, 1f / 11f);
+            p = p.fma(z2, FloatVector.broadcast(FS, 1f / 9f));
+            p = p.fma(z2, FloatVector.broadcast(FS, 1f / 7f));
+            p = p.fma(z2, FloatVector.broadcast(FS, 1f / 5f));
+            p = p.fma(z2, FloatVector.broadcast(FS, 1f / 3f));
+            p = p.fma(z2, FloatVector.broadcast(FS, 1f));
+            return z.add(z).mul(p);
+        }
+
+        /** log1p01 on an array of {@link #L} values (for the tests). */
+        static void log1p(float[] u, float[] out) {
+            log1p01(FloatVector.fromArray(FS, u, 0)).intoArray(out, 0);
+        }
     }
 }

@@ -116,7 +116,7 @@ public interface Backend extends AutoCloseable {
     // ------------------------------------------------------------------ nce.cu
 
     /**
-     * One L_g batch (TF's nce_loss, as {@code NceLoss.forwardBackward}): gradients added into
+     * One L_g batch (TF's nce_loss, as {@code org.lgsr.cpu.Nce}): gradients added into
      * gE, gTheta, gBias; the batch's mean loss into {@code lossOut} (one double). {@code inputs}
      * and {@code labels} start at their buffer's element 0.
      */

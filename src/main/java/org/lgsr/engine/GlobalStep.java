@@ -3,9 +3,9 @@ package org.lgsr.engine;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.lgsr.cpu.Adam;
 import org.lgsr.cpu.Walks;
 import org.lgsr.data.Sessions;
-import org.lgsr.graph.AdamTf;
 import org.lgsr.graph.AliasTable;
 import org.lgsr.graph.GlobalEncoder;
 import org.lgsr.graph.ItemGraph;
@@ -196,10 +196,11 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
             int tries = negatives.draw(step, sampled, sampledLogQ);
             be.nceStep(d, E, gE, theta, gTheta, bias, gBias, inputs, labels, c, sampled, sampledLogQ, ns, tries, rankOfItem, logRange, true,
                     batchLoss.view(batches, 1));
-            float lrT = AdamTf.lrT(lr, AdamTf.BETA1, AdamTf.BETA2, step);
-            be.adam(theta, gTheta, mTheta, vTheta, theta.length(), lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
-            be.adam(bias, gBias, mBias, vBias, bias.length(), lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
-            be.adam(E, gE, mE, vE, E.length(), lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+            float b1 = Adam.DEFAULT_BETA1, b2 = Adam.DEFAULT_BETA2, eps = Adam.DEFAULT_EPSILON;
+            float lrT = Adam.learningRate(lr, b1, b2, step);
+            be.adam(theta, gTheta, mTheta, vTheta, theta.length(), lrT, b1, b2, eps);
+            be.adam(bias, gBias, mBias, vBias, bias.length(), lrT, b1, b2, eps);
+            be.adam(E, gE, mE, vE, E.length(), lrT, b1, b2, eps);
             be.fill(gE, 0f);
             be.fill(gTheta, 0f);
             be.fill(gBias, 0f);

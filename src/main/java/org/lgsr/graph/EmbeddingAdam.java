@@ -1,16 +1,15 @@
 package org.lgsr.graph;
 
+import org.lgsr.cpu.Adam;
 import org.lgsr.util.Parallel;
 
 /**
- * An {@link EmbeddingStep} that runs its own TF Adam ({@link AdamTf}) over an E table of
- * (numItems, d) floats at an offset in a caller's array, with its own moments and step count
- * (as a separate TF optimizer instance minimizing L_g would). {@link AdamTf.Mode#DENSE}
- * updates every row of E each step, exactly as TF; {@link AdamTf.Mode#LAZY} only the rows
- * the batch touched.
+ * An {@link EmbeddingStep} that moves an E table of (numItems, d) floats, at an offset in a
+ * caller's array, with its own TF Adam ({@link Adam}): its own moments and step count, as a
+ * separate TF optimizer instance minimizing L_g would. {@link AdamTf.Mode#DENSE} updates every
+ * row of E each step, exactly as TF; {@link AdamTf.Mode#LAZY} only the rows the batch touched.
  */
 public final class EmbeddingAdam implements EmbeddingStep, AutoCloseable {
-    private static final int ROWS_PER_TASK = 1024;
     private final float[] e;
     private final int eOff;
     private final float[] eGrad;
@@ -50,17 +49,13 @@ public final class EmbeddingAdam implements EmbeddingStep, AutoCloseable {
     @Override
     public void apply(int[] rows, int count) {
         t++;
-        float lrT = AdamTf.lrT(lr, AdamTf.BETA1, AdamTf.BETA2, t);
+        float lrT = Adam.learningRate(lr, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, t);
         if (mode == AdamTf.Mode.LAZY) {
-            AdamTf.rows(e, eOff, eGrad, eGradOff, m, v, 0, d, rows, count, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
-            return;
+            Adam.rows(e, eOff, eGrad, eGradOff, m, v, 0, d, rows, count, lrT, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, Adam.DEFAULT_EPSILON);
+        } else {
+            Adam.adam(par, e, eOff, eGrad, eGradOff, m, v, 0, numItems * d, lrT, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2,
+                    Adam.DEFAULT_EPSILON);
         }
-        par.forEach((numItems + ROWS_PER_TASK - 1) / ROWS_PER_TASK, task -> {
-            int r0 = task * ROWS_PER_TASK;
-            int r1 = Math.min(numItems, r0 + ROWS_PER_TASK);
-            AdamTf.dense(e, eOff + r0 * d, eGrad, eGradOff + r0 * d, m, v, r0 * d, (r1 - r0) * d,
-                    lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
-        });
     }
 
     @Override

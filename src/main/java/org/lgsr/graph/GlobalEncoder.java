@@ -1,9 +1,10 @@
 package org.lgsr.graph;
 
-import org.lgsr.util.Parallel;
-
 import java.util.Arrays;
+import org.lgsr.cpu.Adam;
+import org.lgsr.cpu.Nce;
 import org.lgsr.data.Sessions;
+import org.lgsr.util.Parallel;
 
 /**
  * The global module's trainable part (MODEL.md 3, paper 2.3): the output table {@code theta}
@@ -13,7 +14,8 @@ import org.lgsr.data.Sessions;
  *
  * <p>Per batch ({@link #trainBatch}): {@code numSampled} negatives are drawn once for the
  * whole batch from the {@link LogUniformSampler} (stream keyed {@code (seed, step, -3)}), the
- * loss and gradients come from {@link NceLoss}, theta and bias take one Adam step, and the
+ * loss and gradients come from {@link Nce} (the one CPU NCE, also the GPU kernels' twin), theta
+ * and bias take one step of the one Adam ({@link Adam}), and the
  * gradient of E is handed to the caller's {@link EmbeddingStep}.
  *
  * <p><b>Sharing E.</b> The encoder reads E from a caller-supplied {@code (float[] e, int eOff)}
@@ -26,8 +28,8 @@ import org.lgsr.data.Sessions;
  *
  * <p><b>Adam on theta and bias.</b> {@link AdamTf.Mode#DENSE} (default) updates every row of
  * theta and bias each step, as TF's Adam does for an embedding variable (m, v decay and rows
- * keep moving where g = 0); this costs O(numItems d) per step, small beside the O(n S d)
- * loss. {@link AdamTf.Mode#LAZY} updates only the rows the batch touched (labels and
+ * keep moving where g = 0); this costs O(numItems d) per step (memory-bound), small beside the
+ * O(n S d) loss. {@link AdamTf.Mode#LAZY} updates only the rows the batch touched (labels and
  * negatives). The learning rate is the caller's (one schedule shared with L_rec); the Adam
  * step count is this encoder's own.
  */
@@ -103,15 +105,13 @@ public final class GlobalEncoder implements AutoCloseable {
         }
     }
 
-    private static final int ROWS_PER_TASK = 1024;
-
     private final Config c;
     private final Options o;
     private final int numItems;
     private final int d;
     private final LogUniformSampler sampler;
     private final Negatives negatives;
-    private final NceLoss loss;
+    private final Nce loss;
     private final Parallel par;
     private final float[] theta;
     private final float[] bias;
@@ -146,7 +146,7 @@ public final class GlobalEncoder implements AutoCloseable {
         this.d = c.dim();
         this.sampler = new LogUniformSampler(graph);
         this.negatives = new Negatives(sampler, c.numSampled(), c.uniqueSampling(), c.seed());
-        this.loss = new NceLoss(d, c.batchSize(), c.numSampled(), c.threads());
+        this.loss = new Nce(d, c.batchSize(), c.numSampled(), c.threads());
         this.par = new Parallel(c.threads());
         long size = (long) numItems * d;
         if (size > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("theta too large: " + numItems + " x " + d);
@@ -253,20 +253,14 @@ public final class GlobalEncoder implements AutoCloseable {
         }
         if (o.centerGrad()) centerRows(eGrad, eGradOff, eRows, ne);
         long t3 = System.nanoTime();
-        float lrT = AdamTf.lrT(lr, AdamTf.BETA1, AdamTf.BETA2, step);
+        final float b1 = Adam.DEFAULT_BETA1, b2 = Adam.DEFAULT_BETA2, eps = Adam.DEFAULT_EPSILON;
+        float lrT = Adam.learningRate(lr, b1, b2, step);
         if (c.adamMode() == AdamTf.Mode.LAZY) {
-            if (!o.tie()) AdamTf.rows(theta, 0, thetaGrad, 0, mTheta, vTheta, 0, d, thetaRows, nt, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
-            AdamTf.rows(bias, 0, biasGrad, 0, mBias, vBias, 0, 1, thetaRows, nt, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
+            if (!o.tie()) Adam.rows(theta, 0, thetaGrad, 0, mTheta, vTheta, 0, d, thetaRows, nt, lrT, b1, b2, eps);
+            Adam.rows(bias, 0, biasGrad, 0, mBias, vBias, 0, 1, thetaRows, nt, lrT, b1, b2, eps);
         } else {
-            par.forEach((numItems + ROWS_PER_TASK - 1) / ROWS_PER_TASK, task -> {
-                int r0 = task * ROWS_PER_TASK;
-                int r1 = Math.min(numItems, r0 + ROWS_PER_TASK);
-                if (!o.tie()) {
-                    AdamTf.dense(theta, r0 * d, thetaGrad, r0 * d, mTheta, vTheta, r0 * d, (r1 - r0) * d,
-                            lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
-                }
-                AdamTf.dense(bias, r0, biasGrad, r0, mBias, vBias, r0, r1 - r0, lrT, AdamTf.BETA1, AdamTf.BETA2, AdamTf.EPSILON);
-            });
+            if (!o.tie()) Adam.adam(par, theta, 0, thetaGrad, 0, mTheta, vTheta, 0, theta.length, lrT, b1, b2, eps);
+            Adam.adam(par, bias, 0, biasGrad, 0, mBias, vBias, 0, numItems, lrT, b1, b2, eps);
         }
         for (int i = 0; i < nt; i++) {
             int r = thetaRows[i];

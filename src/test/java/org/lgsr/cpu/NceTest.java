@@ -10,14 +10,12 @@ import org.junit.jupiter.api.Test;
 import org.lgsr.data.Sessions;
 import org.lgsr.graph.ItemGraph;
 import org.lgsr.graph.LogUniformSampler;
-import org.lgsr.graph.NceLoss;
-import org.lgsr.graph.NceLossReference;
 
 /**
  * The twins of cuda/nce.cu: each kernel twin against a float64 computation written here, the
  * true classes' log Q against LogUniformSampler.expectedCount, and the whole step
- * ({@link Nce#step}) against the CPU engine's NceLoss.forwardBackward and the float64
- * NceLossReference. Also the problem generator the GPU test uses (public).
+ * ({@link Nce#step}) against the CPU engine's threaded {@link Nce#forwardBackward}, the plain
+ * loops, and the float64 {@link NceReference}. Also the problem generator the GPU test uses (public).
  */
 public class NceTest {
     final long seed = System.nanoTime();
@@ -117,11 +115,11 @@ public class NceTest {
             return h;
         }
 
-        /** NceLoss.forwardBackward (the CPU engine) on copies of the gradient tables: {loss}, gE, gTheta, gBias. */
+        /** Nce.forwardBackward (the CPU engine) on copies of the gradient tables: {loss}, gE, gTheta, gBias. */
         public Object[] nceLoss(boolean removeHits, int threads) {
             float[] ge = gE.clone(), gt = gTheta.clone(), gb = gBias.clone();
             double loss;
-            try (NceLoss l = new NceLoss(d, n, s, threads)) {
+            try (Nce l = new Nce(d, n, s, threads)) {
                 loss = l.forwardBackward(e, eOff, theta, bias, inputs, labels, trueLogQ, n, sampled, sampledLogQ, s, removeHits,
                         ge, gEOff, gt, gb);
             }
@@ -310,7 +308,7 @@ public class NceTest {
         }
     }
 
-    /** The whole step (twins composed) against the CPU engine's NceLoss and the float64 reference. */
+    /** The whole step against the threaded instance (same bits), the plain loops and the float64 reference. */
     @Test
     void stepMatchesNceLossAndTheReference() {
         ItemGraph g = graph(rnd, 400, 300);
@@ -324,7 +322,21 @@ public class NceTest {
                 float[] ge = p.gE.clone(), gt = p.gTheta.clone(), gb = p.gBias.clone();
                 double loss = Nce.step(d, p.e, p.eOff, ge, p.gEOff, p.theta, 0, gt, 0, p.bias, 0, gb, 0, p.inputs, p.labels, n,
                         p.sampled, p.sampledLogQ, s, p.numTries, p.rankOfItem, p.logRange, remove);
-                Object[] cpu = p.nceLoss(remove, 1);
+                // the same batch on three threads is the same bits; on the plain loops within 1e-5
+                Object[] threaded = p.nceLoss(remove, 3);
+                assertEquals((Double) threaded[0], loss, 0.0, "loss on 3 threads, " + at);
+                org.junit.jupiter.api.Assertions.assertArrayEquals((float[]) threaded[1], ge, "gE on 3 threads, " + at);
+                org.junit.jupiter.api.Assertions.assertArrayEquals((float[]) threaded[2], gt, "gTheta on 3 threads, " + at);
+                org.junit.jupiter.api.Assertions.assertArrayEquals((float[]) threaded[3], gb, "gBias on 3 threads, " + at);
+                String keep = System.getProperty(Nce.VECTOR_PROPERTY);
+                System.setProperty(Nce.VECTOR_PROPERTY, "false");
+                Object[] cpu;
+                try {
+                    cpu = p.nceLoss(remove, 1);
+                } finally {
+                    if (keep == null) System.clearProperty(Nce.VECTOR_PROPERTY);
+                    else System.setProperty(Nce.VECTOR_PROPERTY, keep);
+                }
                 double want = (Double) cpu[0];
                 assertEquals(want, loss, 1e-5 * Math.abs(want), "loss, " + at);
                 assertTrue(incrementError(ge, (float[]) cpu[1], p.gE) < 1e-5, "gE " + incrementError(ge, (float[]) cpu[1], p.gE) + ", " + at);
@@ -343,7 +355,7 @@ public class NceTest {
                 for (int i = 0; i < n; i++) tq[i] = p.trueLogQ[i];
                 for (int k = 0; k < s; k++) sq[k] = p.sampledLogQ[k];
                 double[] rge = new double[items * d], rgt = new double[items * d], rgb = new double[items];
-                double ref = NceLossReference.forwardBackward(e, th, b, d, p.inputs, p.labels, tq, n, p.sampled, sq, s, remove, rge, rgt, rgb);
+                double ref = NceReference.forwardBackward(e, th, b, d, p.inputs, p.labels, tq, n, p.sampled, sq, s, remove, rge, rgt, rgb);
                 assertEquals(ref, loss, 1e-5 * Math.abs(ref), "loss vs float64, " + at);
                 float[] incE = new float[items * d], incT = new float[items * d], incB = new float[items];
                 for (int i = 0; i < items * d; i++) {
@@ -358,6 +370,24 @@ public class NceTest {
         }
         assertEquals(0.0, Nce.step(4, new float[8], 0, new float[8], 0, new float[8], 0, new float[8], 0, new float[2], 0,
                 new float[2], 0, new int[0], new int[0], 0, new int[] {1}, new float[1], 1, 1, new int[2], 1.0, true));
+    }
+
+    @Test
+    void vectorLog1pIsAccurate() {
+        if (!org.lgsr.model.cpu.Simd.available()) return;
+        int lanes = org.lgsr.model.cpu.Simd.lanes();
+        float[] u = new float[lanes];
+        float[] out = new float[lanes];
+        double worst = 0;
+        for (int i = 0; i <= 100_000; i += lanes) {
+            for (int l = 0; l < lanes; l++) u[l] = (float) Math.min(1.0, (i + l) / 100_000.0 * ((i + l) % 3 == 0 ? 1e-6 : 1));
+            Nce.Lanes.log1p(u, out);
+            for (int l = 0; l < lanes; l++) {
+                double want = Math.log1p(u[l]);
+                if (want > 0) worst = Math.max(worst, Math.abs(out[l] - want) / want);
+            }
+        }
+        assertTrue(worst < 5e-7, "relative error " + worst);
     }
 
     @Test

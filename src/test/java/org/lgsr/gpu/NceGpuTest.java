@@ -17,7 +17,7 @@ import org.lgsr.gpu.kernels.NceKernels;
 
 /**
  * cuda/nce.cu and DeviceNceStep on the device: each kernel against its twin ({@link Nce}), and
- * the whole batch against the CPU engine's NceLoss.forwardBackward (loss and every gradient
+ * the whole batch against the CPU engine's Nce.forwardBackward (loss and every gradient
  * within 1e-5 relative, FP32 cuBLAS), N in {1, 100, 8192}, S in {1, 64, 512}, d = 100, fresh
  * random data each run (seed in the messages), outputs poisoned with NaN before the launches.
  */
@@ -168,7 +168,7 @@ class NceGpuTest extends KernelTestBase {
         }
     }
 
-    /** The whole batch against NceLoss.forwardBackward; the scratch is dirtied by a first step. */
+    /** The whole batch against Nce.forwardBackward; the scratch is dirtied by a first step. */
     @Test
     void stepMatchesNceLoss() {
         assumeTrue(Cublas.loadError() == null, "no cuBLAS, DeviceNceStep needs it: " + Cublas.loadError());

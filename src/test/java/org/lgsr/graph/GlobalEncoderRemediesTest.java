@@ -61,7 +61,7 @@ class GlobalEncoderRemediesTest {
         double[] ge = new double[n * D];
         double[] gt = new double[n * D];
         double[] th = o.tie() ? e : theta;
-        lossOut[0] = NceLossReference.forwardBackward(e, th, new double[n], D, in, lab, tq, BATCH, sampled, sq, S, true, ge, gt, null);
+        lossOut[0] = org.lgsr.cpu.NceReference.forwardBackward(e, th, new double[n], D, in, lab, tq, BATCH, sampled, sq, S, true, ge, gt, null);
         if (o.tie()) for (int i = 0; i < ge.length; i++) ge[i] += gt[i];
         return ge;
     }

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.lgsr.data.SessionDataset;
 import org.lgsr.data.SyntheticData;
+import org.lgsr.cpu.Nce;
+import org.lgsr.cpu.NceReference;
 
+/** The one NCE ({@link Nce}) against its float64 reference, and the reference against central differences. */
 class NceLossTest {
     // a small problem: 12 items, d 5, 7 pairs (input 3 twice, label 4 three times), 4 sampled
     // classes of which 4 is one (accidental hit for three rows) and 2 is another
@@ -26,7 +29,7 @@ class NceLossTest {
     }
 
     static double loss(double[] e, double[] th, double[] b, boolean remove) {
-        return NceLossReference.forwardBackward(e, th, b, D, INPUTS, LABELS, TRUE_LOGQ, INPUTS.length, SAMPLED,
+        return NceReference.forwardBackward(e, th, b, D, INPUTS, LABELS, TRUE_LOGQ, INPUTS.length, SAMPLED,
                 SAMPLED_LOGQ, SAMPLED.length, remove, null, null, null);
     }
 
@@ -39,7 +42,7 @@ class NceLossTest {
             double[] ge = new double[e.length];
             double[] gt = new double[th.length];
             double[] gb = new double[b.length];
-            NceLossReference.forwardBackward(e, th, b, D, INPUTS, LABELS, TRUE_LOGQ, INPUTS.length, SAMPLED, SAMPLED_LOGQ,
+            NceReference.forwardBackward(e, th, b, D, INPUTS, LABELS, TRUE_LOGQ, INPUTS.length, SAMPLED, SAMPLED_LOGQ,
                     SAMPLED.length, remove, ge, gt, gb);
             checkFd(e, ge, () -> loss(e, th, b, remove), "E");
             checkFd(th, gt, () -> loss(e, th, b, remove), "theta");
@@ -80,7 +83,7 @@ class NceLossTest {
                 if (LABELS[i] != c) continue;
                 double x = b[c] - SAMPLED_LOGQ[k];
                 for (int j = 0; j < D; j++) x += e[INPUTS[i] * D + j] * th[c * D + j];
-                hits += NceLoss.xent(x, 0);
+                hits += NceReference.xent(x, 0);
                 count++;
             }
         }
@@ -97,7 +100,7 @@ class NceLossTest {
             double[] ge = new double[e.length];
             double[] gt = new double[th.length];
             double[] gb = new double[b.length];
-            double ref = NceLossReference.forwardBackward(e, th, b, D, INPUTS, LABELS, TRUE_LOGQ, INPUTS.length, SAMPLED,
+            double ref = NceReference.forwardBackward(e, th, b, D, INPUTS, LABELS, TRUE_LOGQ, INPUTS.length, SAMPLED,
                     SAMPLED_LOGQ, SAMPLED.length, true, ge, gt, gb);
             // E at an offset inside a bigger flat array, as the recommendation module holds it
             int off = 17;
@@ -108,7 +111,7 @@ class NceLossTest {
             float[] fge = new float[off + 5 + e.length];
             float[] fgt = new float[th.length];
             float[] fgb = new float[b.length];
-            try (NceLoss k = new NceLoss(D, 16, 8, threads)) {
+            try (Nce k = new Nce(D, 16, 8, threads)) {
                 double got = k.forwardBackward(flat, off, fth, fb, INPUTS, LABELS, toFloat(TRUE_LOGQ), INPUTS.length, SAMPLED,
                         toFloat(SAMPLED_LOGQ), SAMPLED.length, true, fge, 5, fgt, fgb);
                 assertEquals(ref, got, 1e-5 * Math.abs(ref));
@@ -147,39 +150,21 @@ class NceLossTest {
         }
     }
 
-    @Test
-    void vectorLog1pIsAccurate() {
-        if (!org.lgsr.model.cpu.Simd.available()) return;
-        int lanes = org.lgsr.model.cpu.Simd.lanes();
-        float[] u = new float[lanes];
-        float[] out = new float[lanes];
-        double worst = 0;
-        for (int i = 0; i <= 100_000; i += lanes) {
-            for (int l = 0; l < lanes; l++) u[l] = (float) Math.min(1.0, (i + l) / 100_000.0 * ((i + l) % 3 == 0 ? 1e-6 : 1));
-            NceLossVecProbe.log1p(u, out);
-            for (int l = 0; l < lanes; l++) {
-                double want = Math.log1p(u[l]);
-                if (want > 0) worst = Math.max(worst, Math.abs(out[l] - want) / want);
-            }
-        }
-        assertTrue(worst < 5e-7, "relative error " + worst);
-    }
-
     /** Shared random problem; returns {eGrad, thetaGrad, biasGrad, {loss}} of the float kernel. */
     private static float[][] run(int d, int s, int n, int items, int threads, boolean vector) {
         Problem p = new Problem(d, s, n, items);
         float[] fge = new float[p.e.length];
         float[] fgt = new float[p.th.length];
         float[] fgb = new float[p.b.length];
-        String keep = System.getProperty(NceLoss.VECTOR_PROPERTY);
-        System.setProperty(NceLoss.VECTOR_PROPERTY, Boolean.toString(vector));
+        String keep = System.getProperty(Nce.VECTOR_PROPERTY);
+        System.setProperty(Nce.VECTOR_PROPERTY, Boolean.toString(vector));
         double got;
-        try (NceLoss k = new NceLoss(d, n + 5, s + 3, threads)) {
+        try (Nce k = new Nce(d, n + 5, s + 3, threads)) {
             got = k.forwardBackward(toFloat(p.e), 0, toFloat(p.th), toFloat(p.b), p.in, p.lab, toFloat(p.tq), n, p.samp,
                     toFloat(p.sq), s, true, fge, 0, fgt, fgb);
         } finally {
-            if (keep == null) System.clearProperty(NceLoss.VECTOR_PROPERTY);
-            else System.setProperty(NceLoss.VECTOR_PROPERTY, keep);
+            if (keep == null) System.clearProperty(Nce.VECTOR_PROPERTY);
+            else System.setProperty(Nce.VECTOR_PROPERTY, keep);
         }
         return new float[][] {fge, fgt, fgb, {(float) got}};
     }
@@ -221,9 +206,9 @@ class NceLossTest {
         double[] ge = new double[p.e.length];
         double[] gt = new double[p.th.length];
         double[] gb = new double[p.b.length];
-        double ref = NceLossReference.forwardBackward(p.e, p.th, p.b, d, p.in, p.lab, p.tq, n, p.samp, p.sq, s, true, ge, gt, gb);
+        double ref = NceReference.forwardBackward(p.e, p.th, p.b, d, p.in, p.lab, p.tq, n, p.samp, p.sq, s, true, ge, gt, gb);
         float[][] got = run(d, s, n, items, 2, vector);
-        System.out.printf("NceLoss %s d=%d S=%d n=%d: loss rel. error %.2e; max |error| / max |gradient|: dE %.2e, dtheta %.2e, dbias %.2e%n",
+        System.out.printf("Nce %s d=%d S=%d n=%d: loss rel. error %.2e; max |error| / max |gradient|: dE %.2e, dtheta %.2e, dbias %.2e%n",
                 vector ? "vector" : "scalar", d, s, n, Math.abs(got[3][0] - ref) / Math.abs(ref), relErr(ge, got[0]),
                 relErr(gt, got[1]), relErr(gb, got[2]));
         assertEquals(ref, got[3][0], 1e-5 * Math.abs(ref), "loss");

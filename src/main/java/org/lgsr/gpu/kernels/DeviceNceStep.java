@@ -18,8 +18,8 @@ import org.lgsr.gpu.KernelModule;
 
 /**
  * One batch of the global encoder's loss L_g on the device: what
- * {@link org.lgsr.graph.NceLoss#forwardBackward} computes (same loss, gradients ADDED to gE,
- * gTheta, gBias as NceLoss adds them), with E, theta, bias, their gradients and the batch's
+ * {@link org.lgsr.cpu.Nce#forwardBackward} computes (same loss, gradients ADDED to gE,
+ * gTheta, gBias as Nce adds them), with E, theta, bias, their gradients and the batch's
  * pairs resident on the device. Per batch only the S negatives and their log Q (drawn on the
  * host by {@code LogUniformSampler}, 8 S bytes) go to the device, and the loss (8 bytes) comes
  * back ({@link #step}; {@link #enqueue} leaves it on the device). CPU twin: {@link Nce#step}.
@@ -43,7 +43,7 @@ import org.lgsr.gpu.KernelModule;
  * inputs or labels, a label that is also a negative) in an unspecified order, so gE, gTheta,
  * gBias may differ in their last bits between runs; cuBLAS FP32 products are deterministic on
  * one device and library. With the handle in TF32 math mode the products are TF32 and the
- * 1e-5 agreement with NceLoss no longer holds: the caller sets FP32 for that.
+ * 1e-5 agreement with Nce no longer holds: the caller sets FP32 for that.
  *
  * <p>The cuBLAS handle is shared: {@link #enqueue} sets its stream to the step's stream. All
  * steps of one instance must use one stream (or be synchronized between): the scratch
@@ -120,7 +120,7 @@ public final class DeviceNceStep implements AutoCloseable {
     }
 
     /**
-     * One batch; returns its loss (NceLoss.forwardBackward's return: the mean over the n pairs of
+     * One batch; returns its loss (Nce.forwardBackward's return: the mean over the n pairs of
      * loss_i; 0 for n = 0) and adds the gradients to gE (E's layout), gTheta, gBias. Waits for
      * the stream. Arguments as {@link #enqueue}.
      */

@@ -3,7 +3,7 @@ package org.lgsr.model.cpu;
 import org.lgsr.util.Parallel;
 
 import org.lgsr.data.Samples;
-import org.lgsr.model.Adam;
+import org.lgsr.cpu.Adam;
 import org.lgsr.model.Batch;
 import org.lgsr.model.DropoutMasks;
 import org.lgsr.model.LearningRate;
@@ -44,7 +44,6 @@ public final class RecTrainer implements AutoCloseable {
     private final Config cfg;
     private final Parameters params;
     private final CpuModel engine;
-    private final Adam adam = Adam.tf();
     private final LearningRate schedule;
     private final Batch batch;
     private final DropoutMasks masks;
@@ -106,8 +105,9 @@ public final class RecTrainer implements AutoCloseable {
             lossSum += loss;
             long a0 = System.nanoTime();
             double lr = schedule.at(params.step);
-            int per = 1 << 16;
-            par.forEach((total + per - 1) / per, k -> adam.update(params, lr, k * per, Math.min(total, (k + 1) * per)));
+            float lrT = Adam.learningRate(lr, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, params.step + 1);
+            Adam.adam(par, params.w, 0, params.g, 0, params.m, params.v, 0, total, lrT, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2,
+                    Adam.DEFAULT_EPSILON);
             params.step++;
             adamNs += System.nanoTime() - a0;
             steps++;

@@ -1,13 +1,13 @@
-package org.lgsr.graph;
+package org.lgsr.cpu;
 
 /**
- * {@link NceLoss} in double precision, plain loops, one thread: the specification the float
- * kernel (and later the CUDA kernel) is checked against, and the function the tests
- * differentiate numerically. Gradients are added to the given arrays (E and its gradient at
- * offset 0 here); pass null gradient arrays for the loss only.
+ * {@link Nce} in double precision, plain loops, one thread, written for clarity: the
+ * specification the float implementation (and so the CUDA kernels) is checked against, and the
+ * function the tests differentiate numerically. Gradients are added to the given arrays (E and
+ * its gradient at offset 0 here); pass null gradient arrays for the loss only.
  */
-public final class NceLossReference {
-    private NceLossReference() {
+public final class NceReference {
+    private NceReference() {
     }
 
     public static double forwardBackward(double[] e, double[] theta, double[] bias, int d,
@@ -19,7 +19,7 @@ public final class NceLossReference {
             int in = inputs[i];
             int lab = labels[i];
             double t = dot(e, in * d, theta, lab * d, d) + bias[lab] - trueLogQ[i];
-            total += NceLoss.xent(t, 1);
+            total += xent(t, 1);
             double gt = (sigmoid(t) - 1) / n;
             if (eGrad != null) addScaled(eGrad, in * d, theta, lab * d, d, gt);
             if (thetaGrad != null) addScaled(thetaGrad, lab * d, e, in * d, d, gt);
@@ -28,7 +28,7 @@ public final class NceLossReference {
                 int c = sampled[k];
                 if (removeAccidentalHits && c == lab) continue;
                 double x = dot(e, in * d, theta, c * d, d) + bias[c] - sampledLogQ[k];
-                total += NceLoss.xent(x, 0);
+                total += xent(x, 0);
                 double gs = sigmoid(x) / n;
                 if (eGrad != null) addScaled(eGrad, in * d, theta, c * d, d, gs);
                 if (thetaGrad != null) addScaled(thetaGrad, c * d, e, in * d, d, gs);
@@ -36,6 +36,11 @@ public final class NceLossReference {
             }
         }
         return total / n;
+    }
+
+    /** TF's sigmoid_cross_entropy_with_logits, stable form. */
+    public static double xent(double x, double z) {
+        return Math.max(x, 0) - x * z + Math.log1p(Math.exp(-Math.abs(x)));
     }
 
     static double sigmoid(double x) {
