@@ -289,10 +289,23 @@ public final class Nce implements AutoCloseable {
                               float[] gTheta, int gThetaOff, float[] bias, int biasOff, float[] gBias, int gBiasOff,
                               int[] inputs, int[] labels, int n, int[] sampled, float[] sampledLogQ, int s,
                               int numTries, int[] rankOfItem, double logRange, boolean removeHits) {
+        return step(d, e, eOff, gE, gEOff, theta, thetaOff, gTheta, gThetaOff, bias, biasOff, gBias, gBiasOff, inputs, labels, n,
+                sampled, sampledLogQ, s, numTries, rankOfItem, logRange, removeHits, true);
+    }
+
+    /**
+     * As above; {@code logQ} false leaves the log-Q correction of the true classes out (their log Q is 0, as the
+     * caller's {@code sampledLogQ} then is: {@code --g-logq off}). theta may be E itself (the same array and
+     * offset, with gTheta the same as gE: {@code --g-tie on}); the gradients of both roles then add up.
+     */
+    public static double step(int d, float[] e, int eOff, float[] gE, int gEOff, float[] theta, int thetaOff,
+                              float[] gTheta, int gThetaOff, float[] bias, int biasOff, float[] gBias, int gBiasOff,
+                              int[] inputs, int[] labels, int n, int[] sampled, float[] sampledLogQ, int s,
+                              int numTries, int[] rankOfItem, double logRange, boolean removeHits, boolean logQ) {
         if (n == 0) return 0.0;
         checkLimits(n, s, d);
         float[] trueLogQ = new float[n];
-        nceTrueLogq(labels, 0, rankOfItem, 0, n, s, numTries, logRange, trueLogQ, 0);
+        if (logQ) nceTrueLogq(labels, 0, rankOfItem, 0, n, s, numTries, logRange, trueLogQ, 0);
         try (Nce w = new Nce(d, n, s, 1)) {
             return w.forwardBackward(e, eOff, theta, thetaOff, bias, biasOff, inputs, labels, trueLogQ, n, sampled, sampledLogQ, s,
                     removeHits, gE, gEOff, gTheta, gThetaOff, gBias, gBiasOff);

@@ -121,7 +121,7 @@ public interface Backend extends AutoCloseable {
      * and {@code labels} start at their buffer's element 0.
      */
     void nceStep(int d, Buf E, Buf gE, Buf theta, Buf gTheta, Buf bias, Buf gBias, Buf inputs, Buf labels, int n, int[] sampled,
-                 float[] sampledLogQ, int s, int numTries, Buf rankOfItem, double logRange, boolean removeHits, Buf lossOut);
+                 float[] sampledLogQ, int s, int numTries, Buf rankOfItem, double logRange, boolean removeHits, boolean logQ, Buf lossOut);
 
     // ------------------------------------------------------------------ embedding.cu, adam.cu
 

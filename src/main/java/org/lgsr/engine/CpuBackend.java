@@ -285,10 +285,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void nceStep(int d, Buf E, Buf gE, Buf theta, Buf gTheta, Buf bias, Buf gBias, Buf inputs, Buf labels, int n, int[] sampled,
-                        float[] sampledLogQ, int s, int numTries, Buf rankOfItem, double logRange, boolean removeHits, Buf lossOut) {
+                        float[] sampledLogQ, int s, int numTries, Buf rankOfItem, double logRange, boolean removeHits, boolean logQ,
+                        Buf lossOut) {
         dbl(lossOut)[o(lossOut)] = org.lgsr.cpu.Nce.step(d, f(E), o(E), f(gE), o(gE), f(theta), o(theta), f(gTheta), o(gTheta), f(bias),
                 o(bias), f(gBias), o(gBias), whole(inputs, "inputs"), whole(labels, "labels"), n, sampled, sampledLogQ, s, numTries,
-                whole(rankOfItem, "rankOfItem"), logRange, removeHits);
+                whole(rankOfItem, "rankOfItem"), logRange, removeHits, logQ);
     }
 
     // ------------------------------------------------------------------ embedding, adam

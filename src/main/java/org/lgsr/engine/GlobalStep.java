@@ -51,9 +51,8 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         long t0 = System.nanoTime();
         if (s.lazyAdam()) throw new IllegalArgumentException("the engine implements the dense Adam of L_g only (TF's); lazy is CPU-only");
         if (s.interleave()) throw new IllegalArgumentException("--g-interleave: the GPU engine runs L_g in whole passes only; interleaving runs on the CPU engine");
-        if (!s.authorsLoss()) {
-            throw new IllegalArgumentException("the GPU engine implements the authors' L_g only (--g-logq on --g-tie off --g-center none); "
-                    + "the other remedies run on the CPU engine");
+        if (!s.center().equals("none")) {
+            throw new IllegalArgumentException("--g-center " + s.center() + ": the GPU engine does not centre E; centring runs on the CPU engine");
         }
         this.be = backend;
         this.s = s;
@@ -116,18 +115,23 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         gE = be.floats(nd);
         mE = be.floats(nd);
         vE = be.floats(nd);
-        theta = be.floats(nd);
-        gTheta = be.floats(nd);
-        mTheta = be.floats(nd);
-        vTheta = be.floats(nd);
+        // tied (--g-tie on): the output table is E itself and its gradient E's; theta has no Adam of its own
+        theta = s.tie() ? E : be.floats(nd);
+        gTheta = s.tie() ? gE : be.floats(nd);
+        mTheta = s.tie() ? null : be.floats(nd);
+        vTheta = s.tie() ? null : be.floats(nd);
         bias = be.floats(numItems);
         gBias = be.floats(numItems);
         mBias = be.floats(numItems);
         vBias = be.floats(numItems);
-        for (Buf b : new Buf[] {gE, mE, vE, gTheta, mTheta, vTheta, bias, gBias, mBias, vBias}) be.fill(b, 0f);
-        float[] th = new float[Math.toIntExact(nd)];
-        GlobalEncoder.initialTheta(th, d, seed);
-        be.upload(theta, th, 0, th.length);
+        for (Buf b : new Buf[] {gE, mE, vE, gTheta, mTheta, vTheta, bias, gBias, mBias, vBias}) {
+            if (b != null) be.fill(b, 0f);
+        }
+        if (!s.tie()) {
+            float[] th = new float[Math.toIntExact(nd)];
+            GlobalEncoder.initialTheta(th, d, seed);
+            be.upload(theta, th, 0, th.length);
+        }
         be.sync();
         info.put("nodes", graph.numNodes());
         info.put("edges", graph.numEdges());
@@ -194,15 +198,16 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
             step++;
             be.skipgramPairs(walkOffsets, walkItems, order, prefix, numWalks, first, c, s.window(), inputs, labels);
             int tries = negatives.draw(step, sampled, sampledLogQ);
+            if (!s.logQ()) java.util.Arrays.fill(sampledLogQ, 0f);
             be.nceStep(d, E, gE, theta, gTheta, bias, gBias, inputs, labels, c, sampled, sampledLogQ, ns, tries, rankOfItem, logRange, true,
-                    batchLoss.view(batches, 1));
+                    s.logQ(), batchLoss.view(batches, 1));
             float b1 = Adam.DEFAULT_BETA1, b2 = Adam.DEFAULT_BETA2, eps = Adam.DEFAULT_EPSILON;
             float lrT = Adam.learningRate(lr, b1, b2, step);
-            be.adam(theta, gTheta, mTheta, vTheta, theta.length(), lrT, b1, b2, eps);
+            if (!s.tie()) be.adam(theta, gTheta, mTheta, vTheta, theta.length(), lrT, b1, b2, eps);
             be.adam(bias, gBias, mBias, vBias, bias.length(), lrT, b1, b2, eps);
             be.adam(E, gE, mE, vE, E.length(), lrT, b1, b2, eps);
             be.fill(gE, 0f);
-            be.fill(gTheta, 0f);
+            if (!s.tie()) be.fill(gTheta, 0f);
             be.fill(gBias, 0f);
             batches++;
             count += c;

@@ -492,7 +492,8 @@ public final class GpuBackend implements Backend {
 
     @Override
     public void nceStep(int d, Buf E, Buf gE, Buf theta, Buf gTheta, Buf bias, Buf gBias, Buf inputs, Buf labels, int n, int[] sampled,
-                        float[] sampledLogQ, int s, int numTries, Buf rankOfItem, double logRange, boolean removeHits, Buf lossOut) {
+                        float[] sampledLogQ, int s, int numTries, Buf rankOfItem, double logRange, boolean removeHits, boolean logQ,
+                        Buf lossOut) {
         if (nce == null || nce.dim() != d || nce.maxN() < n || nce.maxS() < s) {
             if (nce != null) {
                 stream.synchronize();
@@ -501,7 +502,7 @@ public final class GpuBackend implements Backend {
             nce = new org.lgsr.gpu.kernels.DeviceNceStep(module, ctx.info(), blas, d, Math.max(n, 8192), Math.max(s, 512));
         }
         k("nce_step", () -> nce.enqueue(addr(E), addr(gE), addr(theta), addr(gTheta), addr(bias), addr(gBias), whole(inputs, "inputs"),
-                whole(labels, "labels"), n, sampled, sampledLogQ, s, numTries, whole(rankOfItem, "rankOfItem"), logRange, removeHits, stream));
+                whole(labels, "labels"), n, sampled, sampledLogQ, s, numTries, whole(rankOfItem, "rankOfItem"), logRange, removeHits, logQ, stream));
         DevicePointers.copy(addr(lossOut), nce.lossAddress(), 8, stream);
     }
 

@@ -72,4 +72,53 @@ class GlobalStepTest {
             assertEquals(0.0, TestData.relErr(w, L.P.offset(), w0, L.P.offset(), L.total() - L.P.offset()), "non-E parameters");
         }
     }
+
+    /**
+     * The remedies the engine runs (--g-tie on, --g-logq off): one pass on the twins against the CPU encoder with
+     * the same options. Compared on the change of E (w - w0), not on the whole table, so that the initial values
+     * do not dilute an error.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"true,false", "false,true", "true,true"})
+    void remediesMatchTheCpuEncoder(boolean tie, boolean logQOff) {
+        SessionDataset data = SyntheticData.generate(SyntheticData.Config.defaults());
+        Sessions train = data.trainSessions();
+        int n = data.numItems(), d = 16;
+        long seed = 12;
+        double lr = 0.01;
+        GlobalSettings gs = new GlobalSettings(2, 12, 8, 16, 2, 512, false, 5, 5e-4).withRemedies(1.0, !logQOff, tie, "none", false, 0);
+        ModelConfig cfg = ModelConfig.defaults(n).withVariant(org.lgsr.model.Variant.LGSR_C);
+        cfg = new ModelConfig(n, d, cfg.maxLen(), cfg.dropout(), cfg.lambda2(), cfg.variant(), cfg.hardSigmoid());
+        ParamLayout L = new ParamLayout(cfg);
+        Parameters p = Parameters.init(cfg, seed);
+        float[] w0 = p.w.clone();
+        ItemGraph graph = ItemGraph.build(train, n);
+        Sessions walks = RandomWalks.generate(graph, AliasTable.of(graph), new RandomWalks.Config(gs.walksPerNode(), gs.walkLength(), seed, 1));
+        float[] eGrad = new float[n * d];
+        GlobalEncoder.PassStats ref;
+        try (GlobalEncoder enc = new GlobalEncoder(graph, new GlobalEncoder.Config(d, gs.window(), gs.batchSize(), gs.negatives(), true, true,
+                AdamTf.Mode.DENSE, seed, 1), new GlobalEncoder.Options(!logQOff, tie, false));
+             EmbeddingAdam eAdam = new EmbeddingAdam(p.w, L.E.offset(), eGrad, 0, n, d, AdamTf.Mode.DENSE, lr, 1)) {
+            ref = enc.trainPass(walks, 0, p.w, L.E.offset(), eGrad, 0, lr, eAdam, gs.maxBatches());
+        }
+        try (CpuBackend be = new CpuBackend(); RecStep rs = new RecStep(be, cfg, 8)) {
+            rs.setParameters(w0);
+            GlobalStep g = new GlobalStep(be, rs, train, n, gs, seed);
+            GlobalEncoder.PassStats st = g.pass(lr, null);
+            assertEquals(ref.batches(), st.batches(), "batches");
+            assertEquals(ref.meanLoss(), st.meanLoss(), 1e-5 * Math.abs(ref.meanLoss()), "mean loss");
+            float[] w = rs.parameters();
+            float[] dRef = new float[n * d], dGot = new float[n * d];
+            for (int i = 0; i < n * d; i++) {
+                dRef[i] = p.w[L.E.offset() + i] - w0[L.E.offset() + i];
+                dGot[i] = w[L.E.offset() + i] - w0[L.E.offset() + i];
+            }
+            double err = TestData.relErr(dGot, 0, dRef, 0, n * d);
+            assertTrue(err < 1e-3, "change of E: relative error " + err);
+            if (tie) {
+                float[] th = g.theta();
+                for (int i = 0; i < n * d; i++) assertEquals(w[L.E.offset() + i], th[i], "tied theta is E");
+            }
+        }
+    }
 }

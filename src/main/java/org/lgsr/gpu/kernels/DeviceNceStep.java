@@ -150,6 +150,18 @@ public final class DeviceNceStep implements AutoCloseable {
     public void enqueue(long e, long gE, long theta, long gTheta, long bias, long gBias, DeviceInts inputs,
                         DeviceInts labels, int n, int[] sampled, float[] sampledLogQ, int s, int numTries,
                         DeviceInts rankOfItem, double logRange, boolean removeAccidentalHits, CudaStream stream) {
+        enqueue(e, gE, theta, gTheta, bias, gBias, inputs, labels, n, sampled, sampledLogQ, s, numTries, rankOfItem, logRange,
+                removeAccidentalHits, true, stream);
+    }
+
+    /**
+     * As above; {@code logQ} false sets the true classes' log Q to 0 instead of running nce_true_logq
+     * ({@code --g-logq off}; the caller's sampledLogQ is then 0 too). theta may be E itself and gTheta gE
+     * ({@code --g-tie on}): the scatter's atomics add both roles' gradients.
+     */
+    public void enqueue(long e, long gE, long theta, long gTheta, long bias, long gBias, DeviceInts inputs,
+                        DeviceInts labels, int n, int[] sampled, float[] sampledLogQ, int s, int numTries,
+                        DeviceInts rankOfItem, double logRange, boolean removeAccidentalHits, boolean logQ, CudaStream stream) {
         if (n < 0 || n > maxN) throw new IllegalArgumentException("batch of " + n + " pairs, limit maxN = " + maxN);
         if (s < 1 || s > maxS) throw new IllegalArgumentException("S = " + s + " negatives outside [1, maxS = " + maxS + "]");
         if (sampled.length < s || sampledLogQ.length < s) {
@@ -171,7 +183,8 @@ public final class DeviceNceStep implements AutoCloseable {
                 stream == null ? null : stream.handle()), "cuMemcpyHtoDAsync(negatives)");
         long sampledIds = negatives.address(), sampledQ = negatives.address() + 4L * s;
 
-        kernels.trueLogq(labels.address(), rankOfItem.address(), n, s, numTries, logRange, trueLogQ.address(), stream);
+        if (logQ) kernels.trueLogq(labels.address(), rankOfItem.address(), n, s, numTries, logRange, trueLogQ.address(), stream);
+        else org.lgsr.gpu.DevicePointers.memsetD32(trueLogQ.address(), 0, n, stream);
         gathers.embeddingGather(vin.address(), e, inputs.address(), n, d, stream);
         gathers.embeddingGather(thetaS.address(), theta, sampledIds, s, d, stream);
 
