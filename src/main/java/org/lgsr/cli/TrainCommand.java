@@ -129,6 +129,14 @@ final class TrainCommand implements Runnable {
             description = "lgsr: L_g trains in the first N epochs only (0: every epoch until it converges, as the authors' code; 1: pre-training) (default: ${DEFAULT-VALUE}).")
     int gEpochs;
 
+    @Option(names = "--g-sampler", defaultValue = "weighted", paramLabel = "weighted|degree",
+            description = "lgsr: the negatives' log-uniform ranking: every node by weighted degree, or the nodes with an edge by plain degree (the authors' code) (default: ${DEFAULT-VALUE}).")
+    String gSampler;
+
+    @Option(names = "--g-authors",
+            description = "lgsr: L_g exactly as the authors' code: --g-logq on --g-tie off --g-center none --g-epochs 0 --g-stop-at epoch --g-sampler degree (the flags it names may not be given too).")
+    boolean gAuthors;
+
     @Option(names = "--no-compare", description = "Do not put the result beside S-POP and Item-KNN on the same data at the end.")
     boolean noCompare;
 
@@ -169,12 +177,26 @@ final class TrainCommand implements Runnable {
             throw new IllegalArgumentException("--g-adam: unknown mode '" + gAdam + "'; known: dense, lazy");
         }
         int nEpochs = epochs != null ? epochs : quick ? 10 : 30;
+        if (gAuthors) {
+            for (String f : new String[] {"--g-logq", "--g-tie", "--g-center", "--g-epochs", "--g-stop-at", "--g-sampler", "--g-interleave"}) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(f)) {
+                    throw new IllegalArgumentException("--g-authors sets " + f + " itself; give one or the other");
+                }
+            }
+            gLogQ = "on";
+            gTie = "off";
+            gCenter = "none";
+            gEpochs = 0;
+            gStopAt = "epoch";
+            gSampler = "degree";
+            gInterleave = "off";
+        }
         TrainConfig cfg = new TrainConfig(dataset.name, variant, nEpochs, batch, lr, lrSchedule, dropout, l2, dim, maxLen, sigmoid, seed,
                 eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation,
                 new org.lgsr.train.GlobalSettings(orElse(walksPerNode, quick ? 4 : 13), orElse(walkLength, quick ? 20 : 50), window,
                         orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta, gLrScale,
                         onOff("--g-logq", gLogQ), onOff("--g-tie", gTie), gCenter, stopAtEpoch(gStopAt),
-                        onOff("--g-interleave", gInterleave), gEpochs));
+                        onOff("--g-interleave", gInterleave), gEpochs, sampler(gSampler)));
         System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (gpu ? "gpu" : "cpu") + ")" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         if (gpu && cfg.joint() && cfg.global().lazyAdam()) {
@@ -219,6 +241,14 @@ final class TrainCommand implements Runnable {
             case "on" -> true;
             case "off" -> false;
             default -> throw new IllegalArgumentException(flag + ": expected on or off, got '" + v + "'");
+        };
+    }
+
+    private static boolean sampler(String v) {
+        return switch (v) {
+            case "degree" -> true;
+            case "weighted" -> false;
+            default -> throw new IllegalArgumentException("--g-sampler: expected weighted or degree, got '" + v + "'");
         };
     }
 

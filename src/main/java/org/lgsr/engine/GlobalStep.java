@@ -102,7 +102,7 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         pairsPerPass = pairs;
         batchLoss = be.doubles(Math.max(1, (pairsPerPass + batch - 1) / batch));
 
-        negatives = new Negatives(graph, s.negatives(), true, seed);
+        negatives = new Negatives(graph, s.negatives(), true, seed, s.plainDegree());
         logRange = negatives.sampler().logRange();
         int[] rk = negatives.rankOfItem(numItems);
         rankOfItem = be.ints(numItems);

@@ -83,7 +83,7 @@ public final class GlobalEncoder implements AutoCloseable {
 
     /**
      * Departures from the authors' L_g, each a remedy for the harm L_g does to the shared table
-     * (README, "Joint training"); {@link #authors()} is MODEL.md's computation.
+     * (README, "Joint training"); {@link #tfNce()} is TF's nce_loss as MODEL.md 3 describes it.
      *
      * @param logQ       subtract the log of the expected counts from the logits (TF's nce_loss: true)
      * @param tie        the output table is E itself (theta is not used): the context row's
@@ -91,10 +91,16 @@ public final class GlobalEncoder implements AutoCloseable {
      *                   the product the recommendation module ranks by
      * @param centerGrad remove the mean of the batch's E gradient rows from each of them, so that
      *                   L_g cannot move every row of E in one common direction
+     * @param plainDegree the negatives' sampler ranks the nodes with an edge by plain degree, as the
+     *                   authors' code (false: weighted degree over every node)
      */
-    public record Options(boolean logQ, boolean tie, boolean centerGrad) {
-        public static Options authors() {
-            return new Options(true, false, false);
+    public record Options(boolean logQ, boolean tie, boolean centerGrad, boolean plainDegree) {
+        public Options(boolean logQ, boolean tie, boolean centerGrad) {
+            this(logQ, tie, centerGrad, false);
+        }
+
+        public static Options tfNce() {
+            return new Options(true, false, false, false);
         }
     }
 
@@ -136,7 +142,7 @@ public final class GlobalEncoder implements AutoCloseable {
     private final long[] phaseNanos = new long[5];
 
     public GlobalEncoder(ItemGraph graph, Config c) {
-        this(graph, c, Options.authors());
+        this(graph, c, Options.tfNce());
     }
 
     public GlobalEncoder(ItemGraph graph, Config c, Options o) {
@@ -144,7 +150,7 @@ public final class GlobalEncoder implements AutoCloseable {
         this.o = o;
         this.numItems = graph.numItems();
         this.d = c.dim();
-        this.sampler = new LogUniformSampler(graph);
+        this.sampler = new LogUniformSampler(graph, o.plainDegree());
         this.negatives = new Negatives(sampler, c.numSampled(), c.uniqueSampling(), c.seed());
         this.loss = new Nce(d, c.batchSize(), c.numSampled(), c.threads());
         this.par = new Parallel(c.threads());

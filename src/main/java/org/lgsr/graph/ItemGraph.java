@@ -185,6 +185,30 @@ public final class ItemGraph {
         return degree[item];
     }
 
+    /**
+     * The ranking of the authors' sampler (MODEL.md 4, [code]): the nodes that have at least one edge, by plain
+     * (unweighted) degree, the number of distinct edges in and out, descending; ties by id ascending (the
+     * authors' tie order is their graph library's insertion order, not reproduced). A new array.
+     */
+    public int[] nodesByPlainDegree() {
+        int[] deg = new int[numItems];
+        for (int u : nodes) {
+            for (int k = offsets[u]; k < offsets[u + 1]; k++) {
+                deg[u]++;
+                deg[targets[k]]++;
+            }
+        }
+        int m = 0;
+        for (int u : nodes) if (deg[u] > 0) m++;
+        long[] keys = new long[m];
+        m = 0;
+        for (int u : nodes) if (deg[u] > 0) keys[m++] = ((long) (Integer.MAX_VALUE - deg[u]) << 32) | u;
+        Arrays.sort(keys);
+        int[] out = new int[m];
+        for (int i = 0; i < m; i++) out[i] = (int) keys[i];
+        return out;
+    }
+
     /** Nodes by rank: {@code byDegree()[0]} has the highest degree; callers must not modify. */
     public int[] nodesByDegree() {
         return byDegree;

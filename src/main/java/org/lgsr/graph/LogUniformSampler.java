@@ -20,7 +20,15 @@ public final class LogUniformSampler {
     private int round;
 
     public LogUniformSampler(ItemGraph g) {
-        this.itemOfRank = g.nodesByDegree();
+        this(g, false);
+    }
+
+    /**
+     * @param plainDegree rank as the authors' code does ({@link ItemGraph#nodesByPlainDegree}: plain degree, over
+     *                    the nodes with an edge) instead of by weighted degree over every node
+     */
+    public LogUniformSampler(ItemGraph g, boolean plainDegree) {
+        this.itemOfRank = plainDegree ? g.nodesByPlainDegree() : g.nodesByDegree();
         this.rankOfItem = new int[g.numItems()];
         java.util.Arrays.fill(rankOfItem, -1);
         for (int r = 0; r < itemOfRank.length; r++) rankOfItem[itemOfRank[r]] = r;

@@ -19,6 +19,11 @@ public final class Negatives {
         this(new LogUniformSampler(graph), numSampled, unique, seed);
     }
 
+    /** As above, ranking as the authors' code does when {@code plainDegree} ({@link LogUniformSampler#LogUniformSampler(ItemGraph, boolean)}). */
+    public Negatives(ItemGraph graph, int numSampled, boolean unique, long seed, boolean plainDegree) {
+        this(new LogUniformSampler(graph, plainDegree), numSampled, unique, seed);
+    }
+
     Negatives(LogUniformSampler sampler, int numSampled, boolean unique, long seed) {
         if (unique && numSampled > sampler.range()) {
             throw new IllegalArgumentException(numSampled + " unique negatives but only " + sampler.range() + " nodes");

@@ -46,7 +46,7 @@ final class GlobalPhase implements AutoCloseable {
         this.pairsPerPass = org.lgsr.graph.SkipGramPairs.count(walks, s.window());
         AdamTf.Mode mode = s.lazyAdam() ? AdamTf.Mode.LAZY : AdamTf.Mode.DENSE;
         this.encoder = new GlobalEncoder(graph, new GlobalEncoder.Config(dim, s.window(), s.batchSize(), s.negatives(), true, true,
-                mode, seed, threads), new GlobalEncoder.Options(s.logQ(), s.tie(), s.center().equals("grad")));
+                mode, seed, threads), new GlobalEncoder.Options(s.logQ(), s.tie(), s.center().equals("grad"), s.plainDegree()));
         this.numItems = numItems;
         this.dim = dim;
         this.seed = seed;

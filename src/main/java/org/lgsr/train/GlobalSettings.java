@@ -24,10 +24,12 @@ package org.lgsr.train;
  *                     batches after every step) instead of running before them ([code]: off)
  * @param epochs       L_g runs in the first this many epochs only (0: in every epoch until it converges [code]);
  *                     1 makes L_g a pre-training of E before the first L_rec epoch
+ * @param plainDegree  the negatives' log-uniform sampler ranks the nodes that have an edge by plain degree, as the
+ *                     authors' code ([code]: on); off ranks every node by weighted degree
  */
 public record GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize,
                              boolean lazyAdam, long maxBatches, double stopDelta, double lrScale, boolean logQ, boolean tie,
-                             String center, boolean authorsStop, boolean interleave, int epochs) {
+                             String center, boolean authorsStop, boolean interleave, int epochs, boolean plainDegree) {
     /** The settings with L_g on the run's own learning rate ([code]). */
     public GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize, boolean lazyAdam,
                           long maxBatches, double stopDelta) {
@@ -38,7 +40,7 @@ public record GlobalSettings(int walksPerNode, int walkLength, int window, int n
     public GlobalSettings(int walksPerNode, int walkLength, int window, int negatives, int passes, int batchSize, boolean lazyAdam,
                           long maxBatches, double stopDelta, double lrScale) {
         this(walksPerNode, walkLength, window, negatives, passes, batchSize, lazyAdam, maxBatches, stopDelta, lrScale, true, false,
-                "none", true, false, 0);
+                "none", true, false, 0, false);
     }
 
     public static final java.util.List<String> CENTER_MODES = java.util.List.of("none", "grad", "pass");
@@ -60,7 +62,7 @@ public record GlobalSettings(int walksPerNode, int walkLength, int window, int n
     /** The same settings with the L_g remedies given. */
     public GlobalSettings withRemedies(double lrScale, boolean logQ, boolean tie, String center, boolean interleave, int epochs) {
         return new GlobalSettings(walksPerNode, walkLength, window, negatives, passes, batchSize, lazyAdam, maxBatches, stopDelta, lrScale,
-                logQ, tie, center, authorsStop, interleave, epochs);
+                logQ, tie, center, authorsStop, interleave, epochs, plainDegree);
     }
 
     /** Whether L_g trains in (1-based) epoch {@code e}. */

@@ -54,4 +54,17 @@ class ItemGraphTest {
         assertThrows(IllegalArgumentException.class, () -> ItemGraph.build(sessions(new int[] {1, 9}), 5));
         assertThrows(IllegalArgumentException.class, () -> ItemGraph.build(sessions(new int[] {0, 1}), 5));
     }
+
+    @org.junit.jupiter.api.Test
+    void plainDegreeRankingOverNodesWithAnEdge() {
+        // edges 1->2, 2->3 (twice), 3->2, and 6->2: plain degrees 1:1, 2:3, 3:2, 6:1; item 4 has no edge
+        ItemGraph g = ItemGraph.build(sessions(new int[] {1, 2, 3}, new int[] {2, 3, 2}, new int[] {4, 4}, new int[] {6, 2}), 7);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 3, 1, 6}, g.nodesByPlainDegree());
+        // weighted degree ranks every node: 2 (5 transitions), 3 (3), then 1, 6 (1 each), then 4 (0)
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 3, 1, 6, 4}, g.nodesByDegree());
+        LogUniformSampler s = new LogUniformSampler(g, true);
+        org.junit.jupiter.api.Assertions.assertEquals(4, s.range());
+        org.junit.jupiter.api.Assertions.assertEquals(-1, s.rankOfItem(4));
+        org.junit.jupiter.api.Assertions.assertEquals(1, s.rankOfItem(3));
+    }
 }

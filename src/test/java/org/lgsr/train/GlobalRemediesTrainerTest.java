@@ -71,10 +71,10 @@ class GlobalRemediesTrainerTest {
         GlobalSettings authors = new GlobalSettings(1, 10, 4, 8, 3, 256, false, 1, 1e9);
         assertEquals(3, passesIn(run(config(2, authors), null), 1), "the authors' code runs the epoch's passes to the end");
         assertEquals(0, passesIn(run(config(2, authors), null), 2));
-        GlobalSettings atPass = new GlobalSettings(1, 10, 4, 8, 3, 256, false, 1, 1e9, 1.0, true, false, "none", false, false, 0);
+        GlobalSettings atPass = new GlobalSettings(1, 10, 4, 8, 3, 256, false, 1, 1e9, 1.0, true, false, "none", false, false, 0, false);
         assertEquals(2, passesIn(run(config(2, atPass), null), 1), "--g-stop-at pass ends L_g right after the converged pass");
         assertEquals(0, passesIn(run(config(2, atPass), null), 2));
-        GlobalSettings pretrain = new GlobalSettings(1, 10, 4, 8, 2, 256, false, 1, 0.0, 1.0, true, false, "none", true, false, 1);
+        GlobalSettings pretrain = new GlobalSettings(1, 10, 4, 8, 2, 256, false, 1, 0.0, 1.0, true, false, "none", true, false, 1, false);
         Map<String, Object> r = run(config(3, pretrain), null);
         assertEquals(2, passesIn(r, 1));
         assertEquals(0, passesIn(r, 2), "--g-epochs 1: L_g only before the first L_rec epoch");
@@ -84,7 +84,7 @@ class GlobalRemediesTrainerTest {
     @Test
     @SuppressWarnings("unchecked")
     void centringAfterAPassLeavesAZeroMeanRow() {
-        GlobalSettings g = new GlobalSettings(1, 10, 4, 8, 1, 256, false, 3, 5e-4, 1.0, true, false, "pass", true, false, 0);
+        GlobalSettings g = new GlobalSettings(1, 10, 4, 8, 1, 256, false, 3, 5e-4, 1.0, true, false, "pass", true, false, 0, false);
         Map<String, Object> r = run(config(1, g), null);
         List<Map<String, Object>> epochs = (List<Map<String, Object>>) r.get("epochs");
         Map<String, Object> h = (Map<String, Object>) ((List<Map<String, Object>>) epochs.get(0).get("globalPasses")).get(0).get("health");
@@ -103,7 +103,7 @@ class GlobalRemediesTrainerTest {
     @Test
     void interleavedBatchesInPiecesEqualAWholePass() {
         int n = DATA.numItems(), d = 8;
-        GlobalSettings g = new GlobalSettings(1, 10, 4, 8, 2, 64, false, 0, 5e-4, 1.0, true, true, "grad", true, true, 0);
+        GlobalSettings g = new GlobalSettings(1, 10, 4, 8, 2, 64, false, 0, 5e-4, 1.0, true, true, "grad", true, true, 0, false);
         float[] e1 = new float[3 + n * d];
         java.util.SplittableRandom r = new java.util.SplittableRandom(3);
         for (int i = 3 + d; i < e1.length; i++) e1[i] = (float) (r.nextDouble() - 0.5);
