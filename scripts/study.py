@@ -46,10 +46,11 @@ def fmt(s):
 
 
 def table(spec, out):
-    rows = ["| cell | settings | seeds | best test P@20 | best test MRR@20 | validation-selected P@20 | validation-selected MRR@20 | epochs |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = ["| cell | settings | seeds | best test P@20 | best test MRR@20 | validation-selected P@20 | validation-selected MRR@20 | "
+            "epoch 1 P@20 | epoch 1 MRR@20 | epochs |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for cell in spec["cells"]:
-        p, m, vp, vm, ep, done = [], [], [], [], [], 0
+        p, m, vp, vm, ep, e1p, e1m, done = [], [], [], [], [], [], [], 0
         for seed in cell.get("seeds", spec.get("seeds", [1])):
             r = load(os.path.join(out, f"{cell['id']}-s{seed}.json"))
             if not r or r.get("status") != "completed":
@@ -63,10 +64,14 @@ def table(spec, out):
                 vp.append(sel["test"].get("P@20"))
                 vm.append(sel["test"].get("MRR@20"))
             ep.append(len(r.get("epochs", [])))
+            first = (r.get("epochs") or [{}])[0].get("test")
+            if first:
+                e1p.append(first.get("P@20"))
+                e1m.append(first.get("MRR@20"))
         if done == 0:
             continue
         rows.append(f"| {cell['id']} | `{' '.join(cell['args'])}` | {done} | {fmt(stats(p))} | {fmt(stats(m))} | "
-                    f"{fmt(stats(vp))} | {fmt(stats(vm))} | {max(ep)} |")
+                    f"{fmt(stats(vp))} | {fmt(stats(vm))} | {fmt(stats(e1p))} | {fmt(stats(e1m))} | {max(ep)} |")
     text = f"# {spec['name']}\n\nCommon flags: `{' '.join(spec.get('common', []))}`; mean ± standard deviation over seeds.\n\n" + "\n".join(rows) + "\n"
     with open(os.path.join(out, "table.md"), "w") as f:
         f.write(text)
@@ -86,11 +91,16 @@ def main():
     out = os.path.join(HERE, spec["out"])
     os.makedirs(out, exist_ok=True)
     if not a.table_only:
+        # seed-major order: every cell's first seed before any cell's second, so that a study cut
+        # short still compares its cells on the same seeds
         todo = []
-        for cell in spec["cells"]:
-            if a.only and not re.search(a.only, cell["id"]):
-                continue
-            for seed in cell.get("seeds", spec.get("seeds", [1])):
+        seeds = sorted({s for cell in spec["cells"] for s in cell.get("seeds", spec.get("seeds", [1]))})
+        for seed in seeds:
+            for cell in spec["cells"]:
+                if a.only and not re.search(a.only, cell["id"]):
+                    continue
+                if seed not in cell.get("seeds", spec.get("seeds", [1])):
+                    continue
                 rep = os.path.join(out, f"{cell['id']}-s{seed}.json")
                 r = load(rep)
                 if r and r.get("status") == "completed":

@@ -198,6 +198,7 @@ final class TrainCommand implements Runnable {
                         onOff("--g-logq", gLogQ), onOff("--g-tie", gTie), gCenter, stopAtEpoch(gStopAt),
                         onOff("--g-interleave", gInterleave), gEpochs, sampler(gSampler)));
         System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (gpu ? "gpu" : "cpu") + ")" : ""));
+        if (cfg.joint()) System.err.println("global encoder (L_g): " + cfg.global().describe() + (gAuthors ? " (--g-authors)" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         if (gpu && cfg.joint() && cfg.global().lazyAdam()) {
             throw new IllegalArgumentException("--g-adam lazy: the GPU engine implements the dense Adam of L_g only (TF's, the paper preset's)");

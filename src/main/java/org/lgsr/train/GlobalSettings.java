@@ -65,6 +65,19 @@ public record GlobalSettings(int walksPerNode, int walkLength, int window, int n
                 logQ, tie, center, authorsStop, interleave, epochs, plainDegree);
     }
 
+    /** The settings that change what L_g does to E, in one line (printed at the start of a joint run). */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        b.append(tie ? "theta tied to E" : "separate theta");
+        b.append(logQ ? ", log-Q correction" : ", no log-Q correction");
+        if (!center.equals("none")) b.append(", centred (").append(center).append(')');
+        b.append(epochs == 0 ? ", every epoch until converged" : epochs == 1 ? ", pre-training (epoch 1 only)" : ", epochs 1-" + epochs);
+        if (interleave) b.append(", interleaved with L_rec");
+        if (lrScale != 1) b.append(", rate x").append(lrScale);
+        b.append(plainDegree ? ", sampler by plain degree" : ", sampler by weighted degree");
+        return b.toString();
+    }
+
     /** Whether L_g trains in (1-based) epoch {@code e}. */
     public boolean activeIn(int e) {
         return epochs == 0 || e <= epochs;
