@@ -159,6 +159,11 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
     }
 
     @Override
+    public boolean stopPending() {
+        return convergedPending && !converged;
+    }
+
+    @Override
     public void startEpoch() {
         if (convergedPending) converged = true;
     }

@@ -61,6 +61,10 @@ final class GlobalPhase implements AutoCloseable {
         return converged;
     }
 
+    boolean stopPending() {
+        return convergedPending && !converged;
+    }
+
     /** Called at the start of each epoch: the authors' code consults the early-stop test only there. */
     void startEpoch() {
         if (convergedPending) converged = true;

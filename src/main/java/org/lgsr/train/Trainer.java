@@ -262,7 +262,8 @@ public final class Trainer {
         passes.add(pr);
         out.printf(Locale.ROOT, "epoch %d/%d  L_g pass %d%s  loss %.4f  %.1f s  %.0f pairs/s  %s%s%n", epoch, cfg.epochs(), p,
                 cfg.global().interleave() ? " (interleaved)" : "/" + cfg.global().passes(), ps.meanLoss(), ps.seconds(), ps.pairsPerSecond(),
-                healthLine(health), global.converged() ? "  (converged: L_g stops here)" : "");
+                healthLine(health), global.converged() ? "  (converged: L_g stops here)"
+                        : global.stopPending() ? "  (converged: L_g stops after this epoch's passes)" : "");
     }
 
     /** The health of E and theta after a pass, in one short piece of a line. */

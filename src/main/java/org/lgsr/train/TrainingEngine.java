@@ -45,6 +45,9 @@ public interface TrainingEngine extends AutoCloseable {
         /** Batches in one pass (with --g-max-batches, at most that many). */
         long batchesPerPass();
 
+        /** Whether a pass has converged and L_g stops at the next epoch's start (the authors' rule, --g-stop-at epoch). */
+        boolean stopPending();
+
         /** Called at the start of every epoch, before its passes (where the authors' code consults its early-stop test). */
         void startEpoch();
 
@@ -109,6 +112,11 @@ public interface TrainingEngine extends AutoCloseable {
                 @Override
                 public void startEpoch() {
                     global.startEpoch();
+                }
+
+                @Override
+                public boolean stopPending() {
+                    return global.stopPending();
                 }
 
                 @Override
