@@ -43,7 +43,7 @@ final class TrainCommand implements Runnable {
     @Option(names = "--lr", defaultValue = "0.001", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--lr-schedule", defaultValue = "every:3", paramLabel = "S",
+    @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "S",
             description = "constant, reference (MODEL.md: x0.1 every 0.1 epoch), or every:E (x0.1 every E epochs; default: ${DEFAULT-VALUE}).")
     String lrSchedule;
 
@@ -105,12 +105,12 @@ final class TrainCommand implements Runnable {
             description = "lgsr: L_g's learning rate is F times the run's schedule (default 1: one schedule for both losses, as the reference code).")
     double gLrScale;
 
-    @Option(names = "--g-logq", defaultValue = "on", paramLabel = "on|off",
-            description = "lgsr: TF's log-Q correction of the NCE logits (default: ${DEFAULT-VALUE}, as the authors' code).")
+    @Option(names = "--g-logq", defaultValue = "off", paramLabel = "on|off",
+            description = "lgsr: TF's log-Q correction of the NCE logits (on: the authors' code; default: ${DEFAULT-VALUE}, README 'Joint training').")
     String gLogQ;
 
-    @Option(names = "--g-tie", defaultValue = "off", paramLabel = "on|off",
-            description = "lgsr: the skip-gram output table is E itself instead of a separate theta (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--g-tie", defaultValue = "on", paramLabel = "on|off",
+            description = "lgsr: the skip-gram output table is E itself instead of a separate theta (off: the authors' code; default: ${DEFAULT-VALUE}).")
     String gTie;
 
     @Option(names = "--g-center", defaultValue = "none", paramLabel = "MODE",
@@ -125,8 +125,8 @@ final class TrainCommand implements Runnable {
             description = "lgsr: spread each epoch's L_g passes evenly over its L_rec steps instead of running them first (default: ${DEFAULT-VALUE}).")
     String gInterleave;
 
-    @Option(names = "--g-epochs", defaultValue = "0", paramLabel = "N",
-            description = "lgsr: L_g trains in the first N epochs only (0: every epoch until it converges, as the authors' code; 1: pre-training) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--g-epochs", defaultValue = "1", paramLabel = "N",
+            description = "lgsr: L_g trains in the first N epochs only (0: every epoch until it converges, as the authors' code; 1: pre-training of E) (default: ${DEFAULT-VALUE}).")
     int gEpochs;
 
     @Option(names = "--g-sampler", defaultValue = "weighted", paramLabel = "weighted|degree",
