@@ -175,6 +175,11 @@ public final class GlobalEncoder implements AutoCloseable {
         return phaseNanos.clone();
     }
 
+    /** Nanoseconds per stage of the loss ({@link Nce#stageNanos}); a copy. */
+    public long[] lossStageNanos() {
+        return loss.stageNanos();
+    }
+
     /** Whether the loss runs its Vector API body. */
     public boolean vectorLoss() {
         return loss.vectorized();
