@@ -62,8 +62,8 @@ public final class Nce implements AutoCloseable {
     static final int SUM_THREADS = 32 * WARPS;
     /** Rows per task of the row pass: whole column-sum parts and whole 3-row gemm tiles. */
     static final int BLOCK = 3 * ROWS;
-    /** Rows per accumulation block of dThetaS (an NB x PANEL block of dL is 16 KiB: L1). */
-    static final int NB = 64;
+    /** Rows per accumulation block of dThetaS (an NB x PANEL block of dL is 64 KiB: L2). */
+    static final int NB = 256;
     /**
      * Sampled columns per panel: the logits / dL, ThetaS^T and dThetaS^T are kept panel-major
      * (each panel of PANEL columns contiguous, rows of PANEL floats), so that the products read
@@ -74,7 +74,7 @@ public final class Nce implements AutoCloseable {
     /** d rows per dThetaS task (a multiple of 3). */
     static final int JC = 51;
     /** Columns of d per scatter task. */
-    static final int SCATTER_COLS = 16;
+    static final int SCATTER_COLS = 48;
     /**
      * System property: {@code false} keeps the plain loops even where the Vector API is usable
      * (for the tests' comparisons; the plain loops are also the fallback). Read by the
