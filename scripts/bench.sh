@@ -5,7 +5,7 @@
 #                                          printed as GFLOP/s and % of peak (medians)
 #   scripts/bench.sh graph [DATASET]       the global encoder on a real dataset: graph, alias
 #                                          tables, walks/s, skip-gram pairs/s (N_s 512 and 16)
-#   scripts/bench.sh nce [WARMUPS ITERS]   JMH: the machine's FP32 peak and one full L_g batch
+#   scripts/bench.sh nce [WARM ITERS ROUNDS] JMH: the machine's FP32 peak and one full L_g batch
 #                                          (yoochoose64, 8192 pairs, d=100, N_s 512, loss,
 #                                          gradients, dense Adam of theta, bias and E), printed
 #                                          as GFLOP/s, % of peak, pairs/s (medians)
