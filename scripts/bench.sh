@@ -5,6 +5,10 @@
 #                                          printed as GFLOP/s and % of peak (medians)
 #   scripts/bench.sh graph [DATASET]       the global encoder on a real dataset: graph, alias
 #                                          tables, walks/s, skip-gram pairs/s (N_s 512 and 16)
+#   scripts/bench.sh nce [WARM ITERS ROUNDS] JMH: the machine's FP32 peak and one full L_g batch
+#                                          (yoochoose64, 8192 pairs, d=100, N_s 512, loss,
+#                                          gradients, dense Adam of theta, bias and E), printed
+#                                          as GFLOP/s, % of peak, pairs/s (medians)
 #   scripts/bench.sh load                  JMH: time to load diginetica and yoochoose64
 #                                          (cold JVM per fork, -Xmx300m)
 #   scripts/bench.sh JMH-REGEX [JMH ARGS]  any JMH benchmark of the jar
@@ -18,8 +22,9 @@ java=(java --add-modules jdk.incubator.vector -XX:+UseParallelGC)
 jar="$here/target/lgsr.jar"
 case "${1:-}" in
   score) shift; exec "${java[@]}" -cp "$jar" org.lgsr.bench.ScoreStepBench "$@" ;;
+  nce) shift; exec "${java[@]}" -cp "$jar" org.lgsr.bench.NceBench "$@" ;;
   graph) shift; exec "${java[@]}" -Xmx8g -cp "$jar" org.lgsr.bench.GraphBench "${1:-yoochoose64}" "${LGSR_DATA:-data}" "${@:2}" ;;
   load) shift; exec "${java[@]}" -cp "$jar" org.openjdk.jmh.Main DatasetLoad -f 5 "$@" ;;
-  "") sed -n '2,11p' "$0"; exit 2 ;;
+  "") sed -n '2,15p' "$0"; exit 2 ;;
   *) exec "${java[@]}" -cp "$jar" org.openjdk.jmh.Main "$@" ;;
 esac

@@ -111,6 +111,9 @@ public final class GlobalEncoder implements AutoCloseable {
         }
     }
 
+    /** Rows of theta and bias per task of the dense Adam step. */
+    private static final int ADAM_ROWS = 512;
+
     private final Config c;
     private final Options o;
     private final int numItems;
@@ -208,6 +211,11 @@ public final class GlobalEncoder implements AutoCloseable {
         return phaseNanos.clone();
     }
 
+    /** Nanoseconds per stage of the loss ({@link Nce#stageNanos}); a copy. */
+    public long[] lossStageNanos() {
+        return loss.stageNanos();
+    }
+
     /** Whether the loss runs its Vector API body. */
     public boolean vectorLoss() {
         return loss.vectorized();
@@ -265,8 +273,13 @@ public final class GlobalEncoder implements AutoCloseable {
             if (!o.tie()) Adam.rows(theta, 0, thetaGrad, 0, mTheta, vTheta, 0, d, thetaRows, nt, lrT, b1, b2, eps);
             Adam.rows(bias, 0, biasGrad, 0, mBias, vBias, 0, 1, thetaRows, nt, lrT, b1, b2, eps);
         } else {
-            if (!o.tie()) Adam.adam(par, theta, 0, thetaGrad, 0, mTheta, vTheta, 0, theta.length, lrT, b1, b2, eps);
-            Adam.adam(par, bias, 0, biasGrad, 0, mBias, vBias, 0, numItems, lrT, b1, b2, eps);
+            // theta's and the bias's rows together, in fixed blocks (element-wise: any split gives the same bits);
+            // tied, theta is E and moves with E's Adam only
+            par.forEach((numItems + ADAM_ROWS - 1) / ADAM_ROWS, task -> {
+                int r0 = task * ADAM_ROWS, r1 = Math.min(numItems, r0 + ADAM_ROWS);
+                if (!o.tie()) Adam.adam(theta, r0 * d, thetaGrad, r0 * d, mTheta, vTheta, r0 * d, (r1 - r0) * d, lrT, b1, b2, eps);
+                Adam.adam(bias, r0, biasGrad, r0, mBias, vBias, r0, r1 - r0, lrT, b1, b2, eps);
+            });
         }
         for (int i = 0; i < nt; i++) {
             int r = thetaRows[i];

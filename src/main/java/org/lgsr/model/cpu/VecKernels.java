@@ -645,7 +645,8 @@ final class VecKernels {
      * C (M, N) = init + A (M, K) . B (K, N), with A[i, k] at a[ao + i ais + k aks], B row-major
      * (row stride bs), C row-major (row stride cs); init is zero (mode 0), the row vector
      * bias[bo ..] (mode 1) or C itself (mode 2, accumulate). Each element is one fma chain over
-     * k = 0..K-1. N must be at least {@link #L}: the columns go in groups of 4 vectors, the last
+     * k = 0..K-1. N must be at least {@link #L}: the columns go in groups of 4 vectors (a last group
+     * of 3 when 3 remain), the last
      * vector overlapping its neighbour when L does not divide N (the overlapping lanes get equal
      * values, so storing them twice is harmless).
      */
@@ -655,6 +656,11 @@ final class VecKernels {
         for (int v0 = 0; v0 < nv; v0 += 4) {
             int o0 = Math.min(v0 * L, N - L), o1 = Math.min((v0 + 1) * L, N - L), o2 = Math.min((v0 + 2) * L, N - L), o3 = Math.min((v0 + 3) * L, N - L);
             int i = 0;
+            if (nv - v0 == 3) { // a last group of three vectors (N = 100: columns 64..99) needs no fourth, overlapping one
+                for (; i + 2 < M; i += 3) gemmTile3x3(K, a, ao + i * ais, ais, aks, b, bo, bs, c, co + i * cs, cs, mode, bias, biasOff, o0, o1, o2);
+                for (; i < M; i++) gemmTile1(K, a, ao + i * ais, aks, b, bo, bs, c, co + i * cs, mode, bias, biasOff, o0, o1, o2, o2);
+                continue;
+            }
             for (; i + 2 < M; i += 3) gemmTile3(K, a, ao + i * ais, ais, aks, b, bo, bs, c, co + i * cs, cs, mode, bias, biasOff, o0, o1, o2, o3);
             for (; i < M; i++) gemmTile1(K, a, ao + i * ais, aks, b, bo, bs, c, co + i * cs, mode, bias, biasOff, o0, o1, o2, o3);
         }
@@ -705,6 +711,45 @@ final class VecKernels {
         x11.intoArray(c, c1 + o1);
         x10.intoArray(c, c1 + o0);
         x23.intoArray(c, c2 + o3);
+        x22.intoArray(c, c2 + o2);
+        x21.intoArray(c, c2 + o1);
+        x20.intoArray(c, c2 + o0);
+    }
+
+    /** {@link #gemmTile3} with three vectors of columns. */
+    private static void gemmTile3x3(int K, float[] a, int ao, int ais, int aks, float[] b, int bo, int bs, float[] c, int co, int cs,
+                                    int mode, float[] bias, int bb, int o0, int o1, int o2) {
+        int c1 = co + cs, c2 = c1 + cs;
+        FloatVector x00 = init(c, co + o0, mode, bias, bb + o0), x01 = init(c, co + o1, mode, bias, bb + o1);
+        FloatVector x02 = init(c, co + o2, mode, bias, bb + o2);
+        FloatVector x10 = init(c, c1 + o0, mode, bias, bb + o0), x11 = init(c, c1 + o1, mode, bias, bb + o1);
+        FloatVector x12 = init(c, c1 + o2, mode, bias, bb + o2);
+        FloatVector x20 = init(c, c2 + o0, mode, bias, bb + o0), x21 = init(c, c2 + o1, mode, bias, bb + o1);
+        FloatVector x22 = init(c, c2 + o2, mode, bias, bb + o2);
+        int a1 = ao + ais, a2 = a1 + ais;
+        for (int k = 0, br = bo, ak = 0; k < K; k++, br += bs, ak += aks) {
+            FloatVector b0 = FloatVector.fromArray(S, b, br + o0);
+            FloatVector b1 = FloatVector.fromArray(S, b, br + o1);
+            FloatVector b2 = FloatVector.fromArray(S, b, br + o2);
+            FloatVector s = FloatVector.broadcast(S, a[ao + ak]);
+            x00 = b0.fma(s, x00);
+            x01 = b1.fma(s, x01);
+            x02 = b2.fma(s, x02);
+            s = FloatVector.broadcast(S, a[a1 + ak]);
+            x10 = b0.fma(s, x10);
+            x11 = b1.fma(s, x11);
+            x12 = b2.fma(s, x12);
+            s = FloatVector.broadcast(S, a[a2 + ak]);
+            x20 = b0.fma(s, x20);
+            x21 = b1.fma(s, x21);
+            x22 = b2.fma(s, x22);
+        }
+        x02.intoArray(c, co + o2);
+        x01.intoArray(c, co + o1);
+        x00.intoArray(c, co + o0);
+        x12.intoArray(c, c1 + o2);
+        x11.intoArray(c, c1 + o1);
+        x10.intoArray(c, c1 + o0);
         x22.intoArray(c, c2 + o2);
         x21.intoArray(c, c2 + o1);
         x20.intoArray(c, c2 + o0);
