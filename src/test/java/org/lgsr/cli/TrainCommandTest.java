@@ -68,6 +68,13 @@ class TrainCommandTest {
         CliTest.assertOneLineError(CliTest.run("train", "--lr-schedule", "every:-1"), "--lr-schedule");
         CliTest.assertOneLineError(CliTest.run("train", "--dropout", "1.5"), "--dropout");
         CliTest.assertOneLineError(CliTest.run("train", "--device", "tpu"), "--device");
+        CliTest.assertOneLineError(CliTest.run("train", "--g-logq", "maybe"), "--g-logq");
+        CliTest.assertOneLineError(CliTest.run("train", "--g-tie", "yes"), "--g-tie");
+        CliTest.assertOneLineError(CliTest.run("train", "--g-center", "rows"), "--g-center");
+        CliTest.assertOneLineError(CliTest.run("train", "--g-sampler", "uniform"), "--g-sampler");
+        CliTest.assertOneLineError(CliTest.run("train", "--g-stop-at", "never"), "--g-stop-at");
+        CliTest.assertOneLineError(CliTest.run("train", "--g-epochs", "-1"), "--g-epochs");
+        CliTest.assertOneLineError(CliTest.run("train", "--g-authors", "--g-tie", "on"), "--g-authors");
         assertTrue(!Files.exists(report));
     }
 
