@@ -4,8 +4,8 @@
 # full run, default 240). Steps, in the order given (default: y64 agree torch):
 #   y64         ./run-gpu.sh yoochoose64: full LGSR, the paper's settings, 30 epochs; wall clock
 #               of the whole command (start to finish, data loading included) and the report
-#   y64-scaled  the same with --g-lr-scale ${LGSR_G_LR_SCALE:-0.01} (the CPU finding: L_g at the full rate wrecks
-#               the recommendation module early; see docs/gpu-status.md)
+#   y64-authors the same with --g-authors: L_g as the authors' code (separate theta, log-Q, every
+#               epoch), against the defaults (tied, no log-Q, pre-training); README "Joint training"
 #   agree       one epoch of LGSR-C on yoochoose64, same seed, --device gpu then --device cpu
 #               (the machine's CPUs); P@20 / MRR@20 of both
 #   torch       one epoch of scripts/torch_lgsr.py (bounded: its per-batch times extrapolated)
@@ -46,7 +46,7 @@ timed_run() {  # NAME DATASET [options]: a full run, timed start to finish
 for step in "${steps[@]}"; do
   case "$step" in
     y64) timed_run y64-lgsr yoochoose64 ;;
-    y64-scaled) timed_run y64-lgsr-scaled yoochoose64 --g-lr-scale "${LGSR_G_LR_SCALE:-0.01}" ;;
+    y64-authors) timed_run y64-lgsr-authors yoochoose64 --g-authors ;;
     dg) timed_run dg-lgsr diginetica ;;
     agree)
       echo "== agree: one epoch of LGSR-C, GPU then CPU, same seed"
@@ -63,7 +63,7 @@ for step in "${steps[@]}"; do
       else
         echo "no python3 with torch here"
       fi ;;
-    *) echo "device-run: unknown step '$step' (known: y64 y64-scaled agree torch dg)"; exit 2 ;;
+    *) echo "device-run: unknown step '$step' (known: y64 y64-authors agree torch dg)"; exit 2 ;;
   esac
 done
 
