@@ -241,13 +241,22 @@ class EngineGpuTest {
         compareGlobal(gpu, seed);
     }
 
+    /** The defaults' L_g (theta tied to E, no log-Q) on the device against the twins. */
+    @Test
+    void defaultGlobalPassesMatchTheTwins() {
+        compareGlobal(gpu, seed, new GlobalSettings(2, 12, 8, 64, 2, 1024, false, 5, 5e-4).withRemedies(1.0, false, true, "none", false, 1));
+    }
+
     static void compareGlobal(Backend dev, long s) {
+        compareGlobal(dev, s, new GlobalSettings(2, 12, 8, 64, 2, 1024, false, 5, 5e-4));
+    }
+
+    static void compareGlobal(Backend dev, long s, GlobalSettings gs) {
         SessionDataset data = SyntheticData.generate(SyntheticData.Config.defaults());
         int n = data.numItems(), d = 100;
         ModelConfig cfg = new ModelConfig(n, d, 19, 0.3f, 1e-6f, Variant.LGSR_C, true);
         ParamLayout L = new ParamLayout(cfg);
         float[] w0 = Parameters.init(cfg, s).w;
-        GlobalSettings gs = new GlobalSettings(2, 12, 8, 64, 2, 1024, false, 5, 5e-4);
         double[] lrs = {0.01, 0.005};
         GlobalResult got = passes(dev, cfg, w0, data.trainSessions(), gs, s, lrs);
         GlobalResult ref;
