@@ -101,6 +101,8 @@ public final class Nce implements AutoCloseable {
     private final float[][] lanes;  // per task of the row pass: 32 lanes, 32 true logits, 32 label rows of theta
     /** Nanoseconds per stage of {@link #forwardBackward}: packing, row pass, dThetaS, scatter. */
     private final long[] stageNanos = new long[4];
+    /** The next task of {@link #tasks}. */
+    private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * A workspace for batches of at most {@code maxN} pairs and {@code maxS} negatives at width
@@ -180,7 +182,7 @@ public final class Nce implements AutoCloseable {
         long t1 = System.nanoTime();
         // the row pass: gather, logits, nce_loss_grad, dVin += dL ThetaS (panel by panel, so each
         // element of dVin is still one fma chain over k = 0..S-1)
-        par.forEach((n + BLOCK - 1) / BLOCK, task -> {
+        tasks((n + BLOCK - 1) / BLOCK, task -> {
             int i0 = task * BLOCK, i1 = Math.min(n, i0 + BLOCK), m = i1 - i0;
             for (int i = i0; i < i1; i++) System.arraycopy(e, eOff + inputs[i] * dd, vin, i * dd, dd);
             for (int p = 0; p < np; p++) {
@@ -197,7 +199,7 @@ public final class Nce implements AutoCloseable {
         long t2 = System.nanoTime();
         // dThetaS^T (d, S) = Vin^T dL, tiles of (a panel, JC rows of d), rows in order
         final int jBlocks = (dd + JC - 1) / JC;
-        par.forEach(np * jBlocks, task -> {
+        tasks(np * jBlocks, task -> {
             int p = task / jBlocks, jc = task % jBlocks;
             int k0 = p * PANEL, w = panelWidth(p, np, s);
             int j0 = jc * JC, j1 = Math.min(dd, j0 + JC);
@@ -222,7 +224,7 @@ public final class Nce implements AutoCloseable {
         // nce_scatter: chunks of d columns, and the bias
         int chunks = (dd + SCATTER_COLS - 1) / SCATTER_COLS;
         int parts = parts(n);
-        par.forEach(chunks + 1, task -> {
+        tasks(chunks + 1, task -> {
             if (task == chunks) {
                 scatterBias(gBias, gBiasOff, dTrue, 0, labels, 0, n, colPart, 0, parts, sampled, 0, s);
             } else {
@@ -238,6 +240,23 @@ public final class Nce implements AutoCloseable {
         stageNanos[2] += t3 - t2;
         stageNanos[3] += t4 - t3;
         return loss;
+    }
+
+    /**
+     * Tasks 0..n-1 handed out one at a time to the threads (a shared counter): on a busy machine a
+     * thread that is descheduled holds up the stage by at most the task it is running. Which
+     * thread runs a task does not change what the task computes.
+     */
+    private void tasks(int n, java.util.function.IntConsumer body) {
+        int t = Math.min(par.threads(), n);
+        if (t <= 1) {
+            for (int i = 0; i < n; i++) body.accept(i);
+            return;
+        }
+        next.set(0);
+        par.forEach(t, w -> {
+            for (int i; (i = next.getAndIncrement()) < n; ) body.accept(i);
+        });
     }
 
     /** Panels of S columns: S / PANEL, the remainder a panel of its own when at least a vector wide. */
@@ -388,7 +407,7 @@ public final class Nce implements AutoCloseable {
                 for (int i = r0; i < r1; i++) System.arraycopy(theta, to + labels[labo + i] * d, lanes, 2 * ROWS + (i - r0) * d, d);
                 for (int i = r0; i < r1; i++) {
                     int lab = labels[labo + i];
-                    lanes[ROWS + i - r0] = Lanes.dot32(vin, vo + i * d, lanes, 2 * ROWS + (i - r0) * d, d, lanes, 0)
+                    lanes[ROWS + i - r0] = Lanes.dot32(vin, vo + i * d, lanes, 2 * ROWS + (i - r0) * d, d, lanes)
                             + (bias[bo + lab] - trueLogQ[tqo + i]);
                 }
                 Lanes.trueTerms(lanes, ROWS, r1 - r0, scale, rowLoss, rlo + r0, dTrue, dto + r0);
@@ -627,23 +646,11 @@ public final class Nce implements AutoCloseable {
         }
 
         /**
-         * {@link #warpSum} of 32 lanes held as lo (lanes 0..15) and hi (16..31), L = 16: the same
-         * additions: the caller stores x[l] + x[l + 16] (a vector) at x[to + l], then + 8, 4, 2, 1
-         * on the low lanes here.
-         */
-        static float butterfly(float[] x, int to) {
-            float b0 = x[to] + x[to + 8], b1 = x[to + 1] + x[to + 9], b2 = x[to + 2] + x[to + 10], b3 = x[to + 3] + x[to + 11];
-            float b4 = x[to + 4] + x[to + 12], b5 = x[to + 5] + x[to + 13], b6 = x[to + 6] + x[to + 14], b7 = x[to + 7] + x[to + 15];
-            float c0 = b0 + b4, c1 = b1 + b5, c2 = b2 + b6, c3 = b3 + b7;
-            float d0 = c0 + c2, d1 = c1 + c3;
-            return d0 + d1;
-        }
-
-        /**
          * The true logit's dot product as {@link #laneDot} into 32 zero lanes, then {@link #warpSum},
-         * with the lanes in two registers (L = 16): lane j &amp; 31 takes j = l, l + 32, ... by fma.
+         * with the lanes in two registers (L = 16; tmp[0 .. 32) for the last ones): lane j &amp; 31
+         * takes j = l, l + 32, ... by fma.
          */
-        static float dot32(float[] a, int ao, float[] b, int bo, int n, float[] tmp, int to) {
+        static float dot32(float[] a, int ao, float[] b, int bo, int n, float[] tmp) {
             FloatVector lo = FloatVector.zero(FS), hi = lo;
             int j = 0;
             for (; j + 2 * L <= n; j += 2 * L) {
@@ -653,16 +660,11 @@ public final class Nce implements AutoCloseable {
             if (j + L <= n) {
                 lo = FloatVector.fromArray(FS, a, ao + j).fma(FloatVector.fromArray(FS, b, bo + j), lo);
                 j += L;
-                if (j < n) {
-                    VectorMask<Float> m = FS.indexInRange(j, n);
-                    hi = hi.blend(FloatVector.fromArray(FS, a, ao + j, m).fma(FloatVector.fromArray(FS, b, bo + j, m), hi), m);
-                }
-            } else if (j < n) {
-                VectorMask<Float> m = FS.indexInRange(j, n);
-                lo = lo.blend(FloatVector.fromArray(FS, a, ao + j, m).fma(FloatVector.fromArray(FS, b, bo + j, m), lo), m);
             }
-            lo.add(hi).intoArray(tmp, to);
-            return butterfly(tmp, to);
+            lo.intoArray(tmp, 0);
+            hi.intoArray(tmp, L);
+            for (; j < n; j++) tmp[j & 31] = Math.fma(a[ao + j], b[bo + j], tmp[j & 31]);
+            return warpSum(tmp);
         }
 
         /**
