@@ -71,8 +71,8 @@ public final class Nce implements AutoCloseable {
      * rows onto a few L1 sets). A last remainder narrower than a vector joins the panel before.
      */
     static final int PANEL = 64;
-    /** d rows per dThetaS task (a multiple of 3). */
-    static final int JC = 51;
+    /** d rows per dThetaS task (a multiple of 5: the rows of {@link Lanes#tile5x4}). */
+    static final int JC = 25;
     /** Columns of d per scatter task. */
     static final int SCATTER_COLS = 48;
     /**
@@ -98,9 +98,11 @@ public final class Nce implements AutoCloseable {
     private final float[] colPart;  // (parts, S)
     private final float[] dThetaSt; // (d, S) panel-major
     private final float[] dThetaS;  // (S, d)
-    private final float[][] lanes;  // per task of the row pass: 32 lanes
+    private final float[][] lanes;  // per task of the row pass: 32 lanes, 32 true logits, 32 label rows of theta
     /** Nanoseconds per stage of {@link #forwardBackward}: packing, row pass, dThetaS, scatter. */
     private final long[] stageNanos = new long[4];
+    /** The next task of {@link #tasks}. */
+    private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * A workspace for batches of at most {@code maxN} pairs and {@code maxS} negatives at width
@@ -124,7 +126,7 @@ public final class Nce implements AutoCloseable {
         colPart = new float[parts(maxN) * maxS];
         dThetaSt = new float[maxS * d];
         dThetaS = new float[maxS * d];
-        lanes = new float[(maxN + BLOCK - 1) / BLOCK][32];
+        lanes = new float[(maxN + BLOCK - 1) / BLOCK][2 * ROWS + ROWS * d];
     }
 
     /**
@@ -180,7 +182,7 @@ public final class Nce implements AutoCloseable {
         long t1 = System.nanoTime();
         // the row pass: gather, logits, nce_loss_grad, dVin += dL ThetaS (panel by panel, so each
         // element of dVin is still one fma chain over k = 0..S-1)
-        par.forEach((n + BLOCK - 1) / BLOCK, task -> {
+        tasks((n + BLOCK - 1) / BLOCK, task -> {
             int i0 = task * BLOCK, i1 = Math.min(n, i0 + BLOCK), m = i1 - i0;
             for (int i = i0; i < i1; i++) System.arraycopy(e, eOff + inputs[i] * dd, vin, i * dd, dd);
             for (int p = 0; p < np; p++) {
@@ -197,14 +199,22 @@ public final class Nce implements AutoCloseable {
         long t2 = System.nanoTime();
         // dThetaS^T (d, S) = Vin^T dL, tiles of (a panel, JC rows of d), rows in order
         final int jBlocks = (dd + JC - 1) / JC;
-        par.forEach(np * jBlocks, task -> {
+        tasks(np * jBlocks, task -> {
             int p = task / jBlocks, jc = task % jBlocks;
             int k0 = p * PANEL, w = panelWidth(p, np, s);
             int j0 = jc * JC, j1 = Math.min(dd, j0 + JC);
+            boolean tall = vec && Lanes.L == 16 && w == 4 * Lanes.L;
             for (int ib = 0; ib < n; ib += NB) {
-                int ie = Math.min(n, ib + NB);
-                gemm(vec, j1 - j0, ie - ib, w, vin, ib * dd + j0, 1, dd, logits, k0 * n + ib * w, w, dThetaSt, k0 * dd + j0 * w, w,
-                        ib == 0 ? 0 : 2);
+                int ie = Math.min(n, ib + NB), j = j0;
+                if (tall) {
+                    for (; j + 5 <= j1; j += 5) {
+                        Lanes.tile5x4(ie - ib, vin, ib * dd + j, dd, logits, k0 * n + ib * w, dThetaSt, k0 * dd + j * w, ib != 0);
+                    }
+                }
+                if (j < j1) {
+                    gemm(vec, j1 - j, ie - ib, w, vin, ib * dd + j, 1, dd, logits, k0 * n + ib * w, w, dThetaSt, k0 * dd + j * w, w,
+                            ib == 0 ? 0 : 2);
+                }
             }
             for (int k = 0; k < w; k++) {
                 for (int j = j0; j < j1; j++) dThetaS[(k0 + k) * dd + j] = dThetaSt[k0 * dd + j * w + k];
@@ -214,7 +224,7 @@ public final class Nce implements AutoCloseable {
         // nce_scatter: chunks of d columns, and the bias
         int chunks = (dd + SCATTER_COLS - 1) / SCATTER_COLS;
         int parts = parts(n);
-        par.forEach(chunks + 1, task -> {
+        tasks(chunks + 1, task -> {
             if (task == chunks) {
                 scatterBias(gBias, gBiasOff, dTrue, 0, labels, 0, n, colPart, 0, parts, sampled, 0, s);
             } else {
@@ -230,6 +240,23 @@ public final class Nce implements AutoCloseable {
         stageNanos[2] += t3 - t2;
         stageNanos[3] += t4 - t3;
         return loss;
+    }
+
+    /**
+     * Tasks 0..n-1 handed out one at a time to the threads (a shared counter): on a busy machine a
+     * thread that is descheduled holds up the stage by at most the task it is running. Which
+     * thread runs a task does not change what the task computes.
+     */
+    private void tasks(int n, java.util.function.IntConsumer body) {
+        int t = Math.min(par.threads(), n);
+        if (t <= 1) {
+            for (int i = 0; i < n; i++) body.accept(i);
+            return;
+        }
+        next.set(0);
+        par.forEach(t, w -> {
+            for (int i; (i = next.getAndIncrement()) < n; ) body.accept(i);
+        });
     }
 
     /** Panels of S columns: S / PANEL, the remainder a panel of its own when at least a vector wide. */
@@ -282,7 +309,7 @@ public final class Nce implements AutoCloseable {
         boolean vec = vectorAllowed() && s >= Simd.lanes() && d >= Simd.lanes();
         lossGradRows(vec, 0, n, logits, logitsOff, 0, vin, vinOff, theta, thetaOff, bias, biasOff, labels, labelsOff, sampled,
                 sampledOff, sb, trueLogQ, trueOff, s, d, removeHits, scale, rowLoss, rowLossOff, dTrue, dTrueOff, dVin, dVinOff,
-                colPart, colPartOff, new float[32]);
+                colPart, colPartOff, new float[2 * ROWS + ROWS * d]);
     }
 
     /**
@@ -370,6 +397,35 @@ public final class Nce implements AutoCloseable {
                                      float[] rowLoss, int rlo, float[] dTrue, int dto, float[] dVin, int dvo, float[] colPart,
                                      int cpo, float[] lanes) {
         int np = panelRows == 0 ? 1 : panelCount(s);
+        if (vec && Lanes.L == 16) {
+            // the same operations with the 32 lanes in two vectors: per 32-row part the true
+            // logits, then their loss and dTrue 16 rows at a time (the polynomial exp and log1p
+            // of the sampled columns), then each row's sampled columns over all panels
+            for (int r0 = i0; r0 < i1; r0 += ROWS) {
+                int r1 = Math.min(i1, r0 + ROWS);
+                // the labels' theta rows first (independent copies: their cache misses overlap)
+                for (int i = r0; i < r1; i++) System.arraycopy(theta, to + labels[labo + i] * d, lanes, 2 * ROWS + (i - r0) * d, d);
+                for (int i = r0; i < r1; i++) {
+                    int lab = labels[labo + i];
+                    lanes[ROWS + i - r0] = Lanes.dot32(vin, vo + i * d, lanes, 2 * ROWS + (i - r0) * d, d, lanes)
+                            + (bias[bo + lab] - trueLogQ[tqo + i]);
+                }
+                Lanes.trueTerms(lanes, ROWS, r1 - r0, scale, rowLoss, rlo + r0, dTrue, dto + r0);
+                for (int i = r0; i < r1; i++) {
+                    int lab = labels[labo + i];
+                    // the removal masks only for a row whose label is among the sampled (rare)
+                    boolean rm = remove && Lanes.contains(sampled, so, s, lab);
+                    Arrays.fill(lanes, 0, ROWS, 0f);
+                    for (int p = 0; p < np; p++) {
+                        int k0 = p * PANEL, w = panelRows == 0 ? s : panelWidth(p, np, s);
+                        int g = panelRows == 0 ? lo + i * s : lo + k0 * panelRows + i * w;
+                        Lanes.sampledRow(logits, g, k0, w, sb, sampled, so, lab, rm, scale, lanes);
+                    }
+                    rowLoss[rlo + i] = rowLoss[rlo + i] + warpSum(lanes);
+                    Lanes.scaled(lanes, 2 * ROWS + (i - r0) * d, dTrue[dto + i], dVin, dvo + i * d, d);
+                }
+            }
+        } else {
         for (int i = i0; i < i1; i++) {
             int lab = labels[labo + i];
             int vr = vo + i * d, tr = to + lab * d;
@@ -406,6 +462,7 @@ public final class Nce implements AutoCloseable {
             int dv = dvo + i * d;
             if (vec) Lanes.scaled(theta, tr, gt, dVin, dv, d);
             else for (int j = 0; j < d; j++) dVin[dv + j] = gt * theta[tr + j];
+        }
         }
         for (int r0 = i0; r0 < i1; r0 += ROWS) {
             int rows = Math.min(i1, r0 + ROWS) - r0, c = cpo + (r0 / ROWS) * s;
@@ -586,6 +643,123 @@ public final class Nce implements AutoCloseable {
                 acc.add(sp, keep).intoArray(lanes, l);
                 FloatVector.zero(FS).blend(grad, keep).intoArray(g, go + kk, in);
             }
+        }
+
+        /**
+         * The true logit's dot product as {@link #laneDot} into 32 zero lanes, then {@link #warpSum},
+         * with the lanes in two registers (L = 16; tmp[0 .. 32) for the last ones): lane j &amp; 31
+         * takes j = l, l + 32, ... by fma.
+         */
+        static float dot32(float[] a, int ao, float[] b, int bo, int n, float[] tmp) {
+            FloatVector lo = FloatVector.zero(FS), hi = lo;
+            int j = 0;
+            for (; j + 2 * L <= n; j += 2 * L) {
+                lo = FloatVector.fromArray(FS, a, ao + j).fma(FloatVector.fromArray(FS, b, bo + j), lo);
+                hi = FloatVector.fromArray(FS, a, ao + j + L).fma(FloatVector.fromArray(FS, b, bo + j + L), hi);
+            }
+            if (j + L <= n) {
+                lo = FloatVector.fromArray(FS, a, ao + j).fma(FloatVector.fromArray(FS, b, bo + j), lo);
+                j += L;
+            }
+            lo.intoArray(tmp, 0);
+            hi.intoArray(tmp, L);
+            for (; j < n; j++) tmp[j & 31] = Math.fma(a[ao + j], b[bo + j], tmp[j & 31]);
+            return warpSum(tmp);
+        }
+
+        /**
+         * For the true logits t[to .. to + cnt): loss[lo + r] = softplus(-t) = max(-t, 0) + log1p(u) and
+         * grad[go + r] = -(t &gt;= 0 ? u : 1) / (1 + u) scale, u = e^-|t| (the polynomial exp and
+         * log1p, as for the sampled columns).
+         */
+        static void trueTerms(float[] t, int to, int cnt, float scale, float[] loss, int lo, float[] grad, int go) {
+            for (int r = 0; r < cnt; r += L) {
+                VectorMask<Float> m = FS.indexInRange(r, cnt);
+                FloatVector x = FloatVector.fromArray(FS, t, to + r, m);
+                FloatVector u = Vec.exp(x.abs().neg());
+                FloatVector g = FloatVector.broadcast(FS, 1f).blend(u, x.compare(VectorOperators.GE, 0f)).neg().div(u.add(1f)).mul(scale);
+                x.neg().max(0f).add(log1p01(u)).intoArray(loss, lo + r, m);
+                g.intoArray(grad, go + r, m);
+            }
+        }
+
+        /** Whether v is among a[o .. o + n) (values and v non-negative). */
+        static boolean contains(int[] a, int o, int n, int v) {
+            IntVector vv = IntVector.broadcast(IS, v), acc = IntVector.broadcast(IS, Integer.MAX_VALUE);
+            int k = 0;
+            for (; k + L <= n; k += L) acc = acc.min(IntVector.fromArray(IS, a, o + k).lanewise(VectorOperators.XOR, vv));
+            for (; k < n; k++) if (a[o + k] == v) return true;
+            return acc.reduceLanes(VectorOperators.MIN) == 0;
+        }
+
+        /**
+         * dThetaS^T rows j .. j + 4 of a 64-column panel (L = 16: 20 accumulators, a taller tile
+         * than Vec.gemm's 3 rows, for the long sum over the batch rows): c[co + r 64 + (0..64)] =
+         * (acc ? c : 0) + sum over i &lt; K in order of fma(a[ao + i as + r], b[bo + i 64 + (0..64)]),
+         * each element one fma chain as in Vec.gemm (the same bits).
+         */
+        static void tile5x4(int K, float[] a, int ao, int as, float[] b, int bo, float[] c, int co, boolean acc) {
+            int c0 = co + 0 * 4 * L;
+            int c1 = co + 1 * 4 * L;
+            int c2 = co + 2 * 4 * L;
+            int c3 = co + 3 * 4 * L;
+            int c4 = co + 4 * 4 * L;
+            FloatVector x00 = acc ? FloatVector.fromArray(FS, c, c0 + 0 * L) : FloatVector.zero(FS), x01 = acc ? FloatVector.fromArray(FS, c, c0 + 1 * L) : FloatVector.zero(FS), x02 = acc ? FloatVector.fromArray(FS, c, c0 + 2 * L) : FloatVector.zero(FS), x03 = acc ? FloatVector.fromArray(FS, c, c0 + 3 * L) : FloatVector.zero(FS);
+            FloatVector x10 = acc ? FloatVector.fromArray(FS, c, c1 + 0 * L) : FloatVector.zero(FS), x11 = acc ? FloatVector.fromArray(FS, c, c1 + 1 * L) : FloatVector.zero(FS), x12 = acc ? FloatVector.fromArray(FS, c, c1 + 2 * L) : FloatVector.zero(FS), x13 = acc ? FloatVector.fromArray(FS, c, c1 + 3 * L) : FloatVector.zero(FS);
+            FloatVector x20 = acc ? FloatVector.fromArray(FS, c, c2 + 0 * L) : FloatVector.zero(FS), x21 = acc ? FloatVector.fromArray(FS, c, c2 + 1 * L) : FloatVector.zero(FS), x22 = acc ? FloatVector.fromArray(FS, c, c2 + 2 * L) : FloatVector.zero(FS), x23 = acc ? FloatVector.fromArray(FS, c, c2 + 3 * L) : FloatVector.zero(FS);
+            FloatVector x30 = acc ? FloatVector.fromArray(FS, c, c3 + 0 * L) : FloatVector.zero(FS), x31 = acc ? FloatVector.fromArray(FS, c, c3 + 1 * L) : FloatVector.zero(FS), x32 = acc ? FloatVector.fromArray(FS, c, c3 + 2 * L) : FloatVector.zero(FS), x33 = acc ? FloatVector.fromArray(FS, c, c3 + 3 * L) : FloatVector.zero(FS);
+            FloatVector x40 = acc ? FloatVector.fromArray(FS, c, c4 + 0 * L) : FloatVector.zero(FS), x41 = acc ? FloatVector.fromArray(FS, c, c4 + 1 * L) : FloatVector.zero(FS), x42 = acc ? FloatVector.fromArray(FS, c, c4 + 2 * L) : FloatVector.zero(FS), x43 = acc ? FloatVector.fromArray(FS, c, c4 + 3 * L) : FloatVector.zero(FS);
+            for (int i = 0, br = bo, ar = ao; i < K; i++, br += 4 * L, ar += as) {
+                FloatVector b0 = FloatVector.fromArray(FS, b, br + 0 * L);
+                FloatVector b1 = FloatVector.fromArray(FS, b, br + 1 * L);
+                FloatVector b2 = FloatVector.fromArray(FS, b, br + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(FS, b, br + 3 * L);
+                FloatVector s0 = FloatVector.broadcast(FS, a[ar + 0]);
+                x00 = b0.fma(s0, x00);
+                x01 = b1.fma(s0, x01);
+                x02 = b2.fma(s0, x02);
+                x03 = b3.fma(s0, x03);
+                FloatVector s1 = FloatVector.broadcast(FS, a[ar + 1]);
+                x10 = b0.fma(s1, x10);
+                x11 = b1.fma(s1, x11);
+                x12 = b2.fma(s1, x12);
+                x13 = b3.fma(s1, x13);
+                FloatVector s2 = FloatVector.broadcast(FS, a[ar + 2]);
+                x20 = b0.fma(s2, x20);
+                x21 = b1.fma(s2, x21);
+                x22 = b2.fma(s2, x22);
+                x23 = b3.fma(s2, x23);
+                FloatVector s3 = FloatVector.broadcast(FS, a[ar + 3]);
+                x30 = b0.fma(s3, x30);
+                x31 = b1.fma(s3, x31);
+                x32 = b2.fma(s3, x32);
+                x33 = b3.fma(s3, x33);
+                FloatVector s4 = FloatVector.broadcast(FS, a[ar + 4]);
+                x40 = b0.fma(s4, x40);
+                x41 = b1.fma(s4, x41);
+                x42 = b2.fma(s4, x42);
+                x43 = b3.fma(s4, x43);
+            }
+            x00.intoArray(c, c0 + 0 * L);
+            x01.intoArray(c, c0 + 1 * L);
+            x02.intoArray(c, c0 + 2 * L);
+            x03.intoArray(c, c0 + 3 * L);
+            x10.intoArray(c, c1 + 0 * L);
+            x11.intoArray(c, c1 + 1 * L);
+            x12.intoArray(c, c1 + 2 * L);
+            x13.intoArray(c, c1 + 3 * L);
+            x20.intoArray(c, c2 + 0 * L);
+            x21.intoArray(c, c2 + 1 * L);
+            x22.intoArray(c, c2 + 2 * L);
+            x23.intoArray(c, c2 + 3 * L);
+            x30.intoArray(c, c3 + 0 * L);
+            x31.intoArray(c, c3 + 1 * L);
+            x32.intoArray(c, c3 + 2 * L);
+            x33.intoArray(c, c3 + 3 * L);
+            x40.intoArray(c, c4 + 0 * L);
+            x41.intoArray(c, c4 + 1 * L);
+            x42.intoArray(c, c4 + 2 * L);
+            x43.intoArray(c, c4 + 3 * L);
         }
 
         /** out[o + j] = a src[so + j], j &lt; n. */

@@ -313,7 +313,7 @@ public class NceTest {
     void stepMatchesNceLossAndTheReference() {
         ItemGraph g = graph(rnd, 400, 300);
         LogUniformSampler sampler = new LogUniformSampler(g);
-        for (int[] c : new int[][] {{1, 1, 5}, {37, 7, 100}, {100, 64, 16}, {250, 33, 100}}) {
+        for (int[] c : new int[][] {{1, 1, 5}, {37, 7, 100}, {100, 64, 16}, {250, 33, 100}, {300, 150, 100}, {70, 128, 37}}) {
             int n = c[0], s = c[1], d = c[2];
             for (boolean remove : new boolean[] {true, false}) {
                 Problem p = new Problem(rnd, g, sampler, n, s, d, (n + s) % 2 == 0);
