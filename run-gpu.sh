@@ -21,5 +21,8 @@ if [[ -z "${LGSR_DATA:-}" ]]; then
     mkdir -p /tmp/lgsr-data && tar xzf "$here/bundle/data.tar.gz" -C /tmp/lgsr-data && export LGSR_DATA=/tmp/lgsr-data
   fi
 fi
+# the full model unless a --variant is given (lgsr train's own default is lgsr-c: README, "Joint training")
+variant=(--variant lgsr)
+for a in "$@"; do [[ $a == --variant || $a == --variant=* ]] && variant=(); done
 exec "$LGSR_JAVA" --add-modules jdk.incubator.vector ${LGSR_JAVA_OPTS:--Xmx16g} -jar "$LGSR_JAR" \
-  train --device gpu --preset paper --dataset "$ds" "$@"
+  train --device gpu --preset paper --dataset "$ds" "${variant[@]}" "$@"
