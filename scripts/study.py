@@ -107,7 +107,7 @@ def main():
                     continue
                 todo.append((cell, seed, rep))
         # the runs use a private copy of the jar, so that rebuilding the project meanwhile does not touch them
-        jar = os.path.join(out, ".lgsr.jar")
+        jar = os.path.join(out, f".lgsr-{os.getpid()}.jar")  # one per study process: another may be running
         if todo and not a.dry_run:
             if subprocess.call([os.path.join(HERE, "lgsr"), "--version"], stdout=subprocess.DEVNULL) != 0:
                 sys.exit("study: error: ./lgsr could not build the jar")
@@ -129,6 +129,8 @@ def main():
                 rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=HERE, env=env)
             if rc != 0:
                 print(f"study: run failed (exit {rc}); see {log}", flush=True)
+        if os.path.exists(jar):
+            os.remove(jar)
     print(table(spec, out))
 
 
