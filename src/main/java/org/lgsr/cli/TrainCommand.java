@@ -208,8 +208,9 @@ final class TrainCommand implements Runnable {
                 eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation,
                 new org.lgsr.train.GlobalSettings(orElse(walksPerNode, quick ? 4 : 13), orElse(walkLength, quick ? 20 : 50), window,
                         orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta, gLrScale,
-                        onOff("--g-logq", gLogQ), onOff("--g-tie", gTie), gCenter, stopAtEpoch(gStopAt),
-                        onOff("--g-interleave", gInterleave), gEpochs, sampler(gSampler)));
+                        choice("--g-logq", gLogQ, "on", "off"), choice("--g-tie", gTie, "on", "off"), gCenter,
+                        choice("--g-stop-at", gStopAt, "epoch", "pass"), choice("--g-interleave", gInterleave, "on", "off"), gEpochs,
+                        choice("--g-sampler", gSampler, "degree", "weighted")));
         System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (gpu ? "gpu" : "cpu") + ")" : ""));
         if (cfg.joint()) System.err.println("global encoder (L_g): " + cfg.global().describe() + (gAuthors ? " (--g-authors)" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
@@ -250,28 +251,11 @@ final class TrainCommand implements Runnable {
         }
     }
 
-    private static boolean onOff(String flag, String v) {
-        return switch (v) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> throw new IllegalArgumentException(flag + ": expected on or off, got '" + v + "'");
-        };
-    }
-
-    private static boolean sampler(String v) {
-        return switch (v) {
-            case "degree" -> true;
-            case "weighted" -> false;
-            default -> throw new IllegalArgumentException("--g-sampler: expected weighted or degree, got '" + v + "'");
-        };
-    }
-
-    private static boolean stopAtEpoch(String v) {
-        return switch (v) {
-            case "epoch" -> true;
-            case "pass" -> false;
-            default -> throw new IllegalArgumentException("--g-stop-at: expected epoch or pass, got '" + v + "'");
-        };
+    /** A two-valued flag: true for {@code yes}, false for {@code no}, else a one-line error naming the flag. */
+    private static boolean choice(String flag, String v, String yes, String no) {
+        if (v.equals(yes)) return true;
+        if (v.equals(no)) return false;
+        throw new IllegalArgumentException(flag + ": expected " + yes + " or " + no + ", got '" + v + "'");
     }
 
     private static int orElse(Integer v, int dflt) {

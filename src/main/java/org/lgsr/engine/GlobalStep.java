@@ -43,9 +43,7 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
     private final Map<String, Object> info = new LinkedHashMap<>();
     private long step;
     private int passes;
-    private double lastLoss = Double.NaN;
-    private boolean converged;
-    private boolean convergedPending;
+    private final org.lgsr.train.GlobalStopRule stopRule;
 
     public GlobalStep(Backend backend, RecStep rec, Sessions trainSessions, int numItems, GlobalSettings s, long seed) {
         long t0 = System.nanoTime();
@@ -56,6 +54,7 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         }
         this.be = backend;
         this.s = s;
+        this.stopRule = new org.lgsr.train.GlobalStopRule(s);
         this.seed = seed;
         this.d = rec.layout().d;
         this.n = numItems;
@@ -149,23 +148,22 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
 
     @Override
     public boolean converged() {
-        return converged;
+        return stopRule.converged();
     }
 
     @Override
     public long batchesPerPass() {
-        long b = (pairsPerPass + s.batchSize() - 1) / s.batchSize();
-        return s.maxBatches() > 0 ? Math.min(b, s.maxBatches()) : b;
+        return s.batchesPerPass(pairsPerPass);
     }
 
     @Override
     public boolean stopPending() {
-        return convergedPending && !converged;
+        return stopRule.stopPending();
     }
 
     @Override
     public void startEpoch() {
-        if (convergedPending) converged = true;
+        stopRule.startEpoch();
     }
 
     @Override
@@ -174,15 +172,8 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         be.download(E, e, 0, e.length);
         float[] b = new float[n];
         be.download(bias, b, 0, n);
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("E", org.lgsr.graph.TableHealth.of(e, 0, n, d).asMap());
-        h.put("theta", org.lgsr.graph.TableHealth.of(theta(), 0, n, d).asMap());
-        double[] r = org.lgsr.graph.TableHealth.range(b, 0, n);
-        h.put("biasMin", r[0]);
-        h.put("biasMax", r[1]);
-        return h;
+        return org.lgsr.graph.TableHealth.report(e, 0, s.tie() ? e : theta(), 0, b, n, d);
     }
-
 
     @Override
     public GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop) {
@@ -224,11 +215,7 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         double sum = 0;
         for (double x : losses) sum += x;
         double mean = batches == 0 ? 0 : sum / batches;
-        if (!Double.isNaN(lastLoss) && Math.abs(mean - lastLoss) <= s.stopDelta()) {
-            if (s.authorsStop()) convergedPending = true;
-            else converged = true;
-        }
-        lastLoss = mean;
+        stopRule.passEnded(mean);
         return new GlobalEncoder.PassStats(mean, count, batches, (System.nanoTime() - t0) * 1e-9);
     }
 

@@ -189,10 +189,6 @@ public final class GlobalEncoder implements AutoCloseable {
         return c;
     }
 
-    public Options options() {
-        return o;
-    }
-
     /** The output table theta, (numItems, d) row-major; live, not a copy. */
     public float[] theta() {
         return theta;
@@ -265,7 +261,7 @@ public final class GlobalEncoder implements AutoCloseable {
         } else {
             ne = collect(inputs, n, null, 0, eRows);
         }
-        if (o.centerGrad()) centerRows(eGrad, eGradOff, eRows, ne);
+        if (o.centerGrad()) centerRows(eGrad, eGradOff, d, eRows, ne);
         long t3 = System.nanoTime();
         final float b1 = Adam.DEFAULT_BETA1, b2 = Adam.DEFAULT_BETA2, eps = Adam.DEFAULT_EPSILON;
         float lrT = Adam.learningRate(lr, b1, b2, step);
@@ -301,8 +297,8 @@ public final class GlobalEncoder implements AutoCloseable {
         return batchLoss;
     }
 
-    /** Subtracts the mean of the gradient rows {@code rows[0..count)} from each of them. */
-    private void centerRows(float[] g, int off, int[] rows, int count) {
+    /** Subtracts the mean of the rows {@code rows[0..count)} of the (., d) table at {@code off} in {@code g} from each of them. */
+    public static void centerRows(float[] g, int off, int d, int[] rows, int count) {
         if (count < 2) return;
         double[] mean = new double[d];
         for (int i = 0; i < count; i++) {

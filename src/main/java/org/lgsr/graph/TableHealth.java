@@ -57,6 +57,20 @@ public record TableHealth(double meanNorm, double meanRowNorm, double meanCosine
         return m;
     }
 
+    /**
+     * The report's health entry after a pass: {@code E} and {@code theta} ({@link #asMap}) of (n, d) tables at their
+     * offsets, and {@code biasMin}, {@code biasMax} of the bias's rows 1 .. n-1.
+     */
+    public static Map<String, Object> report(float[] e, int eOff, float[] theta, int thetaOff, float[] bias, int n, int d) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("E", of(e, eOff, n, d).asMap());
+        h.put("theta", of(theta, thetaOff, n, d).asMap());
+        double[] r = range(bias, 0, n);
+        h.put("biasMin", r[0]);
+        h.put("biasMax", r[1]);
+        return h;
+    }
+
     /** Minimum and maximum of {@code n} floats at {@code off}, skipping index {@code off} (row 0). */
     public static double[] range(float[] b, int off, int n) {
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;

@@ -32,9 +32,7 @@ final class GlobalPhase implements AutoCloseable {
     private final int numItems;
     private final int dim;
     private final long seed;
-    private double lastLoss = Double.NaN;
-    private boolean converged;
-    private boolean convergedPending;
+    private final GlobalStopRule stopRule;
     private int passes;
 
     GlobalPhase(Sessions trainSessions, int numItems, int dim, float[] e, int eOff, GlobalSettings s, long seed, int threads) {
@@ -50,6 +48,7 @@ final class GlobalPhase implements AutoCloseable {
         this.numItems = numItems;
         this.dim = dim;
         this.seed = seed;
+        this.stopRule = new GlobalStopRule(s);
         this.e = e;
         this.eOff = eOff;
         this.eGrad = new float[numItems * dim];
@@ -57,17 +56,8 @@ final class GlobalPhase implements AutoCloseable {
         this.setupSeconds = (System.nanoTime() - t0) / 1e9;
     }
 
-    boolean converged() {
-        return converged;
-    }
-
-    boolean stopPending() {
-        return convergedPending && !converged;
-    }
-
-    /** Called at the start of each epoch: the authors' code consults the early-stop test only there. */
-    void startEpoch() {
-        if (convergedPending) converged = true;
+    GlobalStopRule stopRule() {
+        return stopRule;
     }
 
     /** One pass of L_g at learning rate {@code lr}; marks the encoder converged per the early-stop rule. */
@@ -80,8 +70,7 @@ final class GlobalPhase implements AutoCloseable {
     }
 
     long batchesPerPass() {
-        long b = (pairsPerPass + s.batchSize() - 1) / s.batchSize();
-        return s.maxBatches() > 0 ? Math.min(b, s.maxBatches()) : b;
+        return s.batchesPerPass(pairsPerPass);
     }
 
     // interleaved L_g: the pass under way
@@ -99,7 +88,7 @@ final class GlobalPhase implements AutoCloseable {
         }
         eAdam.setLearningRate(lr);
         long perPass = batchesPerPass();
-        for (long b = 0; b < count && !converged; b++) {
+        for (long b = 0; b < count && !stopRule.converged(); b++) {
             if (current == null) {
                 current = new org.lgsr.graph.SkipGramPairs(walks, s.window(), seed, passes++);
                 curBatches = curPairs = curNanos = 0;
@@ -125,41 +114,22 @@ final class GlobalPhase implements AutoCloseable {
         return ended;
     }
 
-    private void endPass(GlobalEncoder.PassStats st) {        if (s.center().equals("pass")) centerTable(e, eOff, numItems, dim);
-        if (!Double.isNaN(lastLoss) && Math.abs(st.meanLoss() - lastLoss) <= s.stopDelta()) {
-            if (s.authorsStop()) convergedPending = true;
-            else converged = true;
-        }
-        lastLoss = st.meanLoss();
+    private void endPass(GlobalEncoder.PassStats st) {
+        if (s.center().equals("pass")) centerTable(e, eOff, numItems, dim);
+        stopRule.passEnded(st.meanLoss());
     }
 
     /** The health of E, theta (E itself when tied) and the bias range, for the report. */
     java.util.Map<String, Object> health() {
-        return GlobalPhase.health(e, eOff, s.tie() ? e : encoder.theta(), s.tie() ? eOff : 0, encoder.bias(), numItems, dim);
-    }
-
-    static java.util.Map<String, Object> health(float[] e, int eOff, float[] theta, int thetaOff, float[] bias, int n, int d) {
-        java.util.Map<String, Object> h = new java.util.LinkedHashMap<>();
-        h.put("E", org.lgsr.graph.TableHealth.of(e, eOff, n, d).asMap());
-        h.put("theta", org.lgsr.graph.TableHealth.of(theta, thetaOff, n, d).asMap());
-        double[] r = org.lgsr.graph.TableHealth.range(bias, 0, n);
-        h.put("biasMin", r[0]);
-        h.put("biasMax", r[1]);
-        return h;
+        return org.lgsr.graph.TableHealth.report(e, eOff, s.tie() ? e : encoder.theta(), s.tie() ? eOff : 0, encoder.bias(), numItems, dim);
     }
 
     /** Subtracts the mean of rows 1 .. n-1 of the (n, d) table at {@code off} from each of them (row 0 is padding). */
     public static void centerTable(float[] t, int off, int n, int d) {
         if (n < 2) return;
-        double[] mean = new double[d];
-        for (int r = 1; r < n; r++) {
-            for (int j = 0; j < d; j++) mean[j] += t[off + r * d + j];
-        }
-        float[] m = new float[d];
-        for (int j = 0; j < d; j++) m[j] = (float) (mean[j] / (n - 1));
-        for (int r = 1; r < n; r++) {
-            for (int j = 0; j < d; j++) t[off + r * d + j] -= m[j];
-        }
+        int[] rows = new int[n - 1];
+        for (int r = 1; r < n; r++) rows[r - 1] = r;
+        GlobalEncoder.centerRows(t, off, d, rows, n - 1);
     }
 
     @Override

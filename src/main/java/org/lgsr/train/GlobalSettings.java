@@ -83,9 +83,10 @@ public record GlobalSettings(int walksPerNode, int walkLength, int window, int n
         return epochs == 0 || e <= epochs;
     }
 
-    /** Whether every setting that changes what L_g computes is the authors' ([code]). */
-    public boolean authorsLoss() {
-        return logQ && !tie && center.equals("none");
+    /** Batches in one pass over {@code pairsPerPass} pairs (with {@code maxBatches}, at most that many). */
+    public long batchesPerPass(long pairsPerPass) {
+        long b = (pairsPerPass + batchSize - 1) / batchSize;
+        return maxBatches > 0 ? Math.min(b, maxBatches) : b;
     }
 
     /** The paper's settings. */

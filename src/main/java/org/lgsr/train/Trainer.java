@@ -173,13 +173,13 @@ public final class Trainer {
                 boolean inter = global != null && cfg.global().interleave() && cfg.global().activeIn(e);
                 long plannedSteps = (planned + cfg.batchSize() - 1) / cfg.batchSize();
                 long lgTotal = inter ? cfg.global().passes() * global.batchesPerPass() : 0;
-                long[] lgDone = {0, 0};
+                long[] lgDone = {0};
                 try (EpochProgress bar = new EpochProgress(String.format("epoch %d/%d", e, cfg.epochs()), planned)) {
                     st = engine.trainEpoch(train, cfg.maxSteps(), (done, loss) -> {
                         if (Double.isNaN(firstLoss[0])) firstLoss[0] = loss;
                         bar.update(done, loss);
                         if (inter && !global.converged()) {
-                            long k = ++lgDone[1];
+                            long k = (done + cfg.batchSize() - 1) / cfg.batchSize(); // steps done this epoch
                             long target = lgTotal * Math.min(k, plannedSteps) / plannedSteps;
                             double lr = schedule.at(engine.step()) * cfg.global().lrScale();
                             for (GlobalEncoder.PassStats ps : global.batches(target - lgDone[0], lr)) {

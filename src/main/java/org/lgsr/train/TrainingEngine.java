@@ -101,7 +101,7 @@ public interface TrainingEngine extends AutoCloseable {
             this.view = gp == null ? null : new Global() {
                 @Override
                 public boolean converged() {
-                    return global.converged();
+                    return global.stopRule().converged();
                 }
 
                 @Override
@@ -111,12 +111,12 @@ public interface TrainingEngine extends AutoCloseable {
 
                 @Override
                 public void startEpoch() {
-                    global.startEpoch();
+                    global.stopRule().startEpoch();
                 }
 
                 @Override
                 public boolean stopPending() {
-                    return global.stopPending();
+                    return global.stopRule().stopPending();
                 }
 
                 @Override
