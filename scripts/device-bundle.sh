@@ -9,7 +9,7 @@
 #   bundle/ptxas-report.txt  registers and spills of every kernel, as built
 #   bundle/data.tar.gz       yoochoose1_64 and diginetica (all_train_seq.txt, test.txt: ~5 MiB) from
 #                            $LGSR_DATA or ../shared/data, for run-gpu.sh there (never committed)
-# Then, with the device tool: run scripts/device-check.sh with carry ["bundle"] (see README).
+# Then copy the repository with bundle/ to the GPU machine and run scripts/device-check.sh there (see README).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
