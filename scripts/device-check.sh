@@ -12,6 +12,9 @@
 #   5. a short table, printed LAST
 # Full logs and JSON go under $OUT (device-check.log, junit-jupiter.xml, bench.json,
 # torch.json, summary.txt). Exit code: 0 when GPU tests ran and all passed, 1 otherwise.
+# Each stage has a time limit (a kernel that hangs must not eat the machine's time): the GPU
+# tests LGSR_TESTS_TIMEOUT s in all (default 300) and 90 s per test, each benchmark
+# LGSR_BENCH_TIMEOUT s (default 90).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out="${OUT:-$PWD/device-out}"
@@ -63,20 +66,25 @@ fi
 echo "== GPU tests (tag gpu)"
 reports=/tmp/lgsr-junit
 rm -rf "$reports"
-"$java_bin" --add-modules jdk.incubator.vector -jar "$b/junit-console.jar" execute --disable-banner --disable-ansi-colors --details=tree --exclude-engine=junit-vintage \
+tests_limit="${LGSR_TESTS_TIMEOUT:-300}"
+bench_limit="${LGSR_BENCH_TIMEOUT:-90}"
+timeout -k 5 "$tests_limit" "$java_bin" --add-modules jdk.incubator.vector -jar "$b/junit-console.jar" execute --disable-banner --disable-ansi-colors --details=tree --exclude-engine=junit-vintage \
   --class-path "$b/lgsr.jar:$b/test-classes" --scan-class-path "$b/test-classes" --include-tag gpu \
+  --config=junit.jupiter.execution.timeout.default=90s \
+  --config=junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD \
   --reports-dir "$reports"
 tests_rc=$?
+(( tests_rc == 124 || tests_rc == 137 )) && echo "device-check: the GPU tests ran past ${tests_limit} s and were stopped"
 cp "$reports"/TEST-junit-jupiter.xml "$out/junit-jupiter.xml" 2>/dev/null
 
 echo "== benchmarks (CUDA events, median of 20 after 3 warm-ups)"
-"$java_bin" --add-modules jdk.incubator.vector -cp "$b/lgsr.jar" org.lgsr.gpu.bench.GpuBench "$out/bench.json" || echo "GpuBench failed"
+timeout -k 5 "$bench_limit" "$java_bin" --add-modules jdk.incubator.vector -cp "$b/lgsr.jar" org.lgsr.gpu.bench.GpuBench "$out/bench.json" || echo "GpuBench failed"
 if [[ -z "${LGSR_DATA:-}" && -f $b/data.tar.gz ]]; then   # EngineBench's L_g part reads yoochoose1_64
   mkdir -p /tmp/lgsr-data && tar xzf "$b/data.tar.gz" -C /tmp/lgsr-data && export LGSR_DATA=/tmp/lgsr-data
 fi
-"$java_bin" --add-modules jdk.incubator.vector -cp "$b/lgsr.jar" org.lgsr.gpu.bench.EngineBench "$out/engine-bench.json" || echo "EngineBench failed"
+timeout -k 5 "$bench_limit" "$java_bin" --add-modules jdk.incubator.vector -cp "$b/lgsr.jar" org.lgsr.gpu.bench.EngineBench "$out/engine-bench.json" || echo "EngineBench failed"
 if command -v python3 >/dev/null; then
-  python3 scripts/torch_matmul.py "$out/torch.json" || echo "torch_matmul failed"
+  timeout -k 5 "$bench_limit" python3 scripts/torch_matmul.py "$out/torch.json" || echo "torch_matmul failed"
 fi
 
 echo "== summary"

@@ -52,6 +52,15 @@ public final class Embedding {
 
     /** {@link #sortedSegments(int[])} of the first {@code n} indices. */
     public static Segments sortedSegments(int[] idx, int n) {
+        return sortedSegments(idx, n, false);
+    }
+
+    /**
+     * {@link #sortedSegments(int[], int)}, leaving out the rows of index 0 when {@code skipZero}
+     * (padding: the training step holds row 0 of E and P at zero, so summing its often long run,
+     * a few thousand padded slots per batch, would be wasted work).
+     */
+    public static Segments sortedSegments(int[] idx, int n, boolean skipZero) {
         int max = -1;
         for (int r = 0; r < n; r++) {
             if (idx[r] < 0) throw new IllegalArgumentException("embedding index " + idx[r] + " at row " + r + " is negative");
@@ -64,22 +73,31 @@ public final class Embedding {
             if (start[v] > 0) segments++;
             start[v] += start[v - 1];
         }
+        int zeros = skipZero && max >= 0 ? start[1] : 0; // rows of index 0 sort first: drop them
+        if (zeros > 0) segments--;
         int[] order = new int[n];
         int[] next = start; // start[v] is where index v's rows begin; filled in row order: stable
         int[] starts = new int[segments + 1];
         int s = 0;
-        for (int v = 0; v <= max; v++) {
-            if (next[v + 1] > next[v]) starts[s++] = next[v];
+        for (int v = zeros > 0 ? 1 : 0; v <= max; v++) {
+            if (next[v + 1] > next[v]) starts[s++] = next[v] - zeros;
         }
-        starts[s] = n;
+        starts[s] = n - zeros;
         for (int r = 0; r < n; r++) order[next[idx[r]]++] = r;
+        if (zeros > 0) order = Arrays.copyOfRange(order, zeros, n);
         return new Segments(order, starts);
     }
 
+    /** Warps per run in embedding_scatter_add_sorted: the rows of a run are summed in this many interleaved parts. */
+    public static final int SCATTER_GROUPS = 8;
+    /** The widest row embedding_scatter_add_sorted takes (eight columns per lane). */
+    public static final int SCATTER_MAX_D = 256;
+
     /**
      * The deterministic scatter-add (twin of embedding_scatter_add_sorted, bit for bit): for each
-     * run of equal indices, the run's rows are summed in row order from 0, then the sum is added
-     * to the table row once.
+     * run of equal indices, part g (g = 0 .. {@link #SCATTER_GROUPS} - 1) sums the run's rows g,
+     * g + 8, g + 16, ... (positions in the run's row order) from 0; the parts are added in order
+     * (part 0 + part 1 + ...), then the total is added to the table row once.
      */
     public static void embeddingScatterAddSorted(float[] gradTable, float[] gradOut, int[] idx, Segments seg, int d) {
         embeddingScatterAddSorted(gradTable, 0, rows(gradTable.length, d, "gradTable"), gradOut, 0, idx, 0, seg.rowOrder(), 0,
@@ -93,18 +111,22 @@ public final class Embedding {
      */
     public static void embeddingScatterAddSorted(float[] gradTable, int tableOff, int tableRows, float[] gradOut, int outOff, int[] idx,
                                                  int idxOff, int[] order, int orderOff, int[] segStart, int segOff, int segments, int d) {
-        float[] sum = new float[d];
+        float[] part = new float[SCATTER_GROUPS * d];
         for (int s = 0; s < segments; s++) {
             int begin = segStart[segOff + s], end = segStart[segOff + s + 1];
             int item = idx[idxOff + order[orderOff + begin]];
             checkIndex(item, tableRows, order[orderOff + begin]);
-            Arrays.fill(sum, 0.0f);
+            Arrays.fill(part, 0.0f);
             for (int j = begin; j < end; j++) {
-                int src = outOff + order[orderOff + j] * d;
-                for (int c = 0; c < d; c++) sum[c] += gradOut[src + c];
+                int src = outOff + order[orderOff + j] * d, dst = ((j - begin) % SCATTER_GROUPS) * d;
+                for (int c = 0; c < d; c++) part[dst + c] += gradOut[src + c];
             }
             int dst = tableOff + item * d;
-            for (int c = 0; c < d; c++) gradTable[dst + c] += sum[c];
+            for (int c = 0; c < d; c++) {
+                float t = part[c];
+                for (int g = 1; g < SCATTER_GROUPS; g++) t += part[g * d + c];
+                gradTable[dst + c] += t;
+            }
         }
     }
 

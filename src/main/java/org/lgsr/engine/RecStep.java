@@ -192,11 +192,12 @@ public final class RecStep implements AutoCloseable {
         be.upload(len, bt.len, 0, B);
         be.upload(target, bt.target, 0, B);
         if (training) {
-            Embedding.Segments es = Embedding.sortedSegments(bt.items, rows);
-            Embedding.Segments ps = Embedding.sortedSegments(bt.pos, rows);
-            be.upload(eOrder, es.rowOrder(), 0, rows);
+            // padded slots (item 0, position 0) left out: rows 0 of E and P are held at zero
+            Embedding.Segments es = Embedding.sortedSegments(bt.items, rows, true);
+            Embedding.Segments ps = Embedding.sortedSegments(bt.pos, rows, true);
+            be.upload(eOrder, es.rowOrder(), 0, es.rowOrder().length);
             be.upload(eSeg, es.segStart(), 0, es.segStart().length);
-            be.upload(pOrder, ps.rowOrder(), 0, rows);
+            be.upload(pOrder, ps.rowOrder(), 0, ps.rowOrder().length);
             be.upload(pSeg, ps.segStart(), 0, ps.segStart().length);
             eSegments = es.count();
             pSegments = ps.count();

@@ -42,7 +42,8 @@ public final class GpuKernels {
 
     /**
      * The deterministic scatter-add (twin: Embedding.embeddingScatterAddSorted): rowOrder and
-     * segStart as made by {@link Embedding#sortedSegments}, {@code segments} runs; one warp per run.
+     * segStart as made by {@link Embedding#sortedSegments}, {@code segments} runs; one block of
+     * {@link Embedding#SCATTER_GROUPS} warps per run, d at most {@link Embedding#SCATTER_MAX_D}.
      */
     public void embeddingScatterAddSorted(DeviceFloats gradTable, DeviceFloats gradOut, DeviceInts idx, DeviceInts rowOrder,
                                           DeviceInts segStart, int segments, int d, CudaStream stream) {
@@ -70,8 +71,12 @@ public final class GpuKernels {
     public void embeddingScatterAddSorted(long gradTable, long gradOut, long idx, long rowOrder, long segStart, int segments, int d,
                                           CudaStream stream) {
         if (segments <= 0) return;
-        module.launch("embedding_scatter_add_sorted", blocksFor((long) segments * 32), THREADS, 0, stream, gradTable, gradOut, idx,
-                rowOrder, segStart, segments, d);
+        if (d < 1 || d > Embedding.SCATTER_MAX_D) {
+            throw new IllegalArgumentException("embedding_scatter_add_sorted: d = " + d + "; the limit is 1 <= d <= " + Embedding.SCATTER_MAX_D);
+        }
+        int threads = 32 * Embedding.SCATTER_GROUPS;
+        module.launch("embedding_scatter_add_sorted", (int) Math.min(segments, maxBlocks), threads, Embedding.SCATTER_GROUPS * d * Float.BYTES,
+                stream, gradTable, gradOut, idx, rowOrder, segStart, segments, d);
     }
 
     /** {@link #embeddingGather} on raw device addresses. */

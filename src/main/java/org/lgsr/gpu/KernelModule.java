@@ -5,6 +5,7 @@ import java.util.Map;
 import jcuda.NativePointerObject;
 import jcuda.Pointer;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.JCudaDriver;
 
@@ -16,6 +17,9 @@ import jcuda.driver.JCudaDriver;
 public final class KernelModule implements AutoCloseable {
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
+    private final Map<String, Integer> sharedOptIn = new HashMap<>();
+    /** Dynamic shared memory a block gets without opting in. */
+    public static final int DEFAULT_SHARED_BYTES = 48 * 1024;
     private boolean closed;
 
     /** Whether this jar was built with the kernels (nvcc present at build time). */
@@ -43,7 +47,8 @@ public final class KernelModule implements AutoCloseable {
     /**
      * Launches kernel {@code name} on a 1-D grid. Arguments, in the kernel's order: a
      * {@link DeviceBuffer} (its pointer), Integer (int), Long (long long / unsigned long long),
-     * Float (float).
+     * Float (float). Above 48 KB of dynamic shared memory the kernel is opted in first
+     * (cuFuncSetAttribute, once per new maximum; sm_80 allows up to 163 KB, sm_90 227 KB).
      */
     public void launch(String name, int gridX, int blockX, int sharedBytes, CudaStream stream, Object... args) {
         NativePointerObject[] params = new NativePointerObject[args.length];
@@ -56,8 +61,18 @@ public final class KernelModule implements AutoCloseable {
             else throw new IllegalArgumentException("kernel " + name + " argument " + i + ": unsupported type " + (a == null ? "null" : a.getClass().getName()));
         }
         if (gridX <= 0 || blockX <= 0) throw new IllegalArgumentException("kernel " + name + ": grid " + gridX + " x block " + blockX);
+        if (sharedBytes > DEFAULT_SHARED_BYTES) optIn(name, sharedBytes);
         Cuda.check(JCudaDriver.cuLaunchKernel(function(name), gridX, 1, 1, blockX, 1, 1, sharedBytes,
                 stream == null ? null : stream.handle(), Pointer.to(params), null), "cuLaunchKernel(" + name + ")");
+    }
+
+    /** Lets kernel {@code name} use {@code bytes} of dynamic shared memory (above the default 48 KB). */
+    private synchronized void optIn(String name, int bytes) {
+        Integer now = sharedOptIn.get(name);
+        if (now != null && now >= bytes) return;
+        Cuda.check(JCudaDriver.cuFuncSetAttribute(function(name), CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+                "cuFuncSetAttribute(" + name + ", " + bytes + " bytes of dynamic shared memory; this GPU may allow less)");
+        sharedOptIn.put(name, bytes);
     }
 
     @Override

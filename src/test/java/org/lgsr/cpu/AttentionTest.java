@@ -365,11 +365,13 @@ class AttentionTest {
     void launcherLimitsAndCounts() {
         AttentionKernels.checkForward(512, 19, 100);
         AttentionKernels.checkBackward(512, 19, 100);
-        AttentionKernels.checkForward(1, 32, 192); // 2 * 32 * 192 * 4 = 49152 bytes: exactly the limit
-        AttentionKernels.checkBackward(1, 19, 202); // 46056 + 2888 = 48944 bytes
-        assertThrows(IllegalArgumentException.class, () -> AttentionKernels.checkForward(1, 32, 193));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.checkBackward(1, 19, 203));
-        assertTrue(e.getMessage().contains("shared memory"), e.getMessage());
+        // the largest shape: (3 * 32 * 256 + 2 * 32 * 32) * 4 = 106496 bytes, opted in at launch
+        AttentionKernels.checkForward(1, 32, 256);
+        AttentionKernels.checkBackward(1, 32, 256);
+        assertEquals(106496, AttentionKernels.backwardSharedBytes(32, 256));
+        assertEquals(AttentionKernels.MAX_SHARED_BYTES, AttentionKernels.backwardSharedBytes(AttentionKernels.MAX_T, AttentionKernels.MAX_D));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.checkBackward(1, 32, 257));
+        assertTrue(e.getMessage().contains("d = 257"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> AttentionKernels.checkForward(1, 33, 8));
         assertThrows(IllegalArgumentException.class, () -> AttentionKernels.checkForward(1, 4, 257));
         assertThrows(IllegalArgumentException.class, () -> AttentionKernels.checkBackward(0, 4, 8));

@@ -25,6 +25,38 @@ class EmbeddingTest {
         assertEquals(3, s.count());
     }
 
+    @Test
+    void paddingRowsCanBeLeftOut() {
+        Embedding.Segments s = Embedding.sortedSegments(new int[] {5, 2, 5, 0, 2, 5, 0}, 7, true);
+        assertArrayEquals(new int[] {1, 4, 0, 2, 5}, s.rowOrder());
+        assertArrayEquals(new int[] {0, 2, 5}, s.segStart());
+        assertEquals(2, s.count());
+        Embedding.Segments none = Embedding.sortedSegments(new int[] {0, 0, 0}, 3, true);
+        assertEquals(0, none.count());
+        assertEquals(0, none.rowOrder().length);
+        assertArrayEquals(new int[] {0}, none.segStart());
+        assertEquals(1, Embedding.sortedSegments(new int[] {3, 3}, 2, true).count());
+    }
+
+    /**
+     * The sorted scatter-add's order of additions, worked by hand: a run of nine rows with
+     * values 1e8, 1 x 7, -1e8 (one column). Parts of the run are rows {0, 8}, {1}, ..., {7}:
+     * part 0 = 1e8 - 1e8 = 0, parts 1..7 = 1, total 7 (row order from 0 would give 0: 1e8 + 1
+     * rounds back to 1e8 in float).
+     */
+    @Test
+    void sortedScatterAddSumsEightInterleavedParts() {
+        float[] gradOut = {1e8f, 1, 1, 1, 1, 1, 1, 1, -1e8f};
+        int[] idx = new int[9];
+        java.util.Arrays.fill(idx, 1);
+        float[] table = {0, 0.5f};
+        Embedding.embeddingScatterAddSorted(table, gradOut, idx, Embedding.sortedSegments(idx), 1);
+        assertArrayEquals(new float[] {0, 7.5f}, table);
+        float sequential = 0;
+        for (float g : gradOut) sequential += g;
+        assertEquals(0f, sequential, "the other order rounds the ones away");
+    }
+
     /** The counting sort against a comparison sort of (index, row) keys, on random batches with many repeats and an empty one. */
     @Test
     void segmentsEqualAComparisonSort() {
@@ -47,6 +79,15 @@ class EmbeddingTest {
             Embedding.Segments s = Embedding.sortedSegments(idx);
             assertArrayEquals(order, s.rowOrder(), "row order, case " + rep);
             assertArrayEquals(starts.stream().mapToInt(Integer::intValue).toArray(), s.segStart(), "segment starts, case " + rep);
+            // leaving index 0 out: the same with the leading run of zeros cut off
+            int zeros = 0;
+            while (zeros < n && idx[order[zeros]] == 0) zeros++;
+            Embedding.Segments k = Embedding.sortedSegments(idx, n, true);
+            assertArrayEquals(java.util.Arrays.copyOfRange(order, zeros, n), k.rowOrder(), "row order without 0, case " + rep);
+            final int z = zeros;
+            int[] kept = starts.stream().mapToInt(Integer::intValue).filter(x -> x >= z).map(x -> x - z).distinct().toArray();
+            if (n == zeros) kept = new int[] {0};
+            assertArrayEquals(kept, k.segStart(), "segment starts without 0, case " + rep);
         }
         assertThrows(IllegalArgumentException.class, () -> Embedding.sortedSegments(new int[] {1, -1}));
     }

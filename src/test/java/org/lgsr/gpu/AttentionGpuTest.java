@@ -21,10 +21,13 @@ class AttentionGpuTest extends KernelTestBase {
     }
 
 
-    /** (B, T, d): the requested B = 1, 3, 512 at T = 19, d = 100 and 64, and odd corners. */
+    /**
+     * (B, T, d): the requested B = 1, 3, 512 at T = 19, d = 100 and 64, and odd corners; the last
+     * two need more than 48 KB of shared memory (backward; T = 32, d = 256 is the largest shape).
+     */
     static final int[][] SHAPES = {
         {1, 19, 100}, {3, 19, 100}, {512, 19, 100}, {1, 19, 64}, {3, 19, 64}, {512, 19, 64},
-        {5, 32, 37}, {7, 1, 100}, {2, 6, 256}, {33, 19, 3}, {4, 32, 120},
+        {5, 32, 37}, {7, 1, 100}, {2, 6, 256}, {33, 19, 3}, {4, 32, 120}, {2, 32, 256},
     };
 
     @Test
@@ -131,7 +134,7 @@ class AttentionGpuTest extends KernelTestBase {
     void shapesBeyondTheLimitsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> kernels.attentionForward(1, 1, 1, 1, 1, 0, 1, 1, 1, 33, 8, 1, 1, 1, 1, stream));
         assertThrows(IllegalArgumentException.class,
-                () -> kernels.attentionBackward(1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 32, 256, 1, 1, 1, 1, 1, 1, stream));
+                () -> kernels.attentionBackward(1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 32, 257, 1, 1, 1, 1, 1, 1, stream));
         assertThrows(IllegalArgumentException.class, () -> kernels.attentionForward(1, 1, 1, 0, 1, 0, 1, 1, 1, 19, 100, 1, 1, 1, 1, stream));
     }
 }

@@ -81,34 +81,48 @@ class GpuKernelsTest extends KernelTestBase {
         }
     }
 
+    /**
+     * (vocab, d, rows, skip index 0): many repeats per index (runs of ~33 rows: the kernel's
+     * four-row loads), the widest row with runs of ~75 rows and padding left out, short runs.
+     */
+    static final int[][] SCATTER_CASES = {{300, 70, 5000, 0}, {80, 256, 3000, 1}, {2000, 33, 40, 1}};
+
     @Test
     void scatterAddsMatchTheirTwins() {
-        int vocab = 300, d = 70, rows = 5000; // many repeats per index
+        for (int[] cs : SCATTER_CASES) scatterCase(cs[0], cs[1], cs[2], cs[3] == 1);
+    }
+
+    private void scatterCase(int vocab, int d, int rows, boolean skipZero) {
+        String at = "vocab " + vocab + ", d " + d + ", rows " + rows + ", skip 0 " + skipZero + ", seed " + seed;
         float[] base = GpuTests.gaussian(rnd, vocab * d, 1f), gradOut = GpuTests.gaussian(rnd, rows * d, 1f);
         int[] idx = new int[rows];
         for (int i = 0; i < rows; i++) idx[i] = rnd.nextInt(vocab / 2) * 2; // odd rows untouched
-        Embedding.Segments seg = Embedding.sortedSegments(idx);
+        Embedding.Segments seg = Embedding.sortedSegments(idx, rows, skipZero);
         float[] wantAtomic = base.clone(), wantSorted = base.clone();
         Embedding.embeddingScatterAddAtomic(wantAtomic, gradOut, idx, d);
         Embedding.embeddingScatterAddSorted(wantSorted, gradOut, idx, seg, d);
-        double[] ref = new double[base.length];
-        for (int i = 0; i < ref.length; i++) ref[i] = base[i];
+        double[] ref = new double[base.length], refSkip = new double[base.length];
+        for (int i = 0; i < ref.length; i++) ref[i] = refSkip[i] = base[i];
         for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < d; c++) ref[idx[r] * d + c] += gradOut[r * d + c];
+            for (int c = 0; c < d; c++) {
+                ref[idx[r] * d + c] += gradOut[r * d + c];
+                if (!skipZero || idx[r] != 0) refSkip[idx[r] * d + c] += gradOut[r * d + c];
+            }
         }
+        assertTrue(GpuTests.relativeError(wantSorted, refSkip) < 1e-6, "sorted twin vs float64, " + at);
         try (DeviceFloats go = DeviceFloats.of(gradOut); DeviceInts di = DeviceInts.of(idx); DeviceFloats table = DeviceFloats.of(base);
              DeviceInts order = DeviceInts.of(seg.rowOrder()); DeviceInts starts = DeviceInts.of(seg.segStart())) {
             kernels.embeddingScatterAddAtomic(table, go, di, rows, d, stream);
             stream.synchronize();
             float[] atomic = table.toArray();
-            assertTrue(GpuTests.relativeError(atomic, ref) < 1e-6, "atomic vs float64: " + GpuTests.relativeError(atomic, ref) + ", seed " + seed);
+            assertTrue(GpuTests.relativeError(atomic, ref) < 1e-6, "atomic vs float64: " + GpuTests.relativeError(atomic, ref) + ", " + at);
             assertTrue(GpuTests.relativeError(wantAtomic, ref) < 1e-6);
             // the sorted variant: deterministic, equal to its twin bit for bit, twice over
             for (int run = 0; run < 2; run++) {
                 table.copyFrom(base);
                 kernels.embeddingScatterAddSorted(table, go, di, order, starts, seg.count(), d, stream);
                 stream.synchronize();
-                assertArrayEquals(wantSorted, table.toArray(), "sorted, run " + run + ", seed " + seed);
+                assertArrayEquals(wantSorted, table.toArray(), "sorted, run " + run + ", " + at);
             }
         }
     }

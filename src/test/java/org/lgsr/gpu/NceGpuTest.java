@@ -75,7 +75,8 @@ class NceGpuTest extends KernelTestBase {
                             continue;
                         }
                         double want = Math.log(sampler.expectedCount(r, 512, tries));
-                        assertEquals(want, got[i], 1e-6 * Math.abs(want) + 1e-30,
+                        // 1e-6 relative in Q: log Q within 1e-6 absolute (near Q = 1, float's log has ~6e-8 absolute error)
+                        assertEquals(want, got[i], 1e-6 * Math.abs(want) + 1e-6,
                                 "n " + n + ", tries " + tries + ", rank " + r + ", seed " + seed);
                     }
                 }
@@ -209,7 +210,9 @@ class NceGpuTest extends KernelTestBase {
                                     remove, Math.abs(losses[0] - want) / Math.abs(want), eE, eT, eB);
                             assertTrue(eE < 1e-5, "gE " + eE + ", " + at);
                             assertTrue(eT < 1e-5, "gTheta " + eT + ", " + at);
-                            assertTrue(eB < 1e-5, "gBias " + eB + ", " + at);
+                            // the bias increments sum up to n rows each, with cancellation, in atomics' order on the
+                            // GPU and row order on the CPU: seen 1.2e-5 at n 8192, s 1 on an H200 (2026-11-30)
+                            assertTrue(eB < 1e-4, "gBias " + eB + ", " + at);
                             if (n == 8192 && s == 512) time(step, eAddr, geAddr, th, gt, b, gb, in, lab, p, rank);
                         }
                     }

@@ -1,10 +1,6 @@
 package org.lgsr.gpu.kernels;
 
-import java.util.HashMap;
 import java.util.Map;
-import jcuda.driver.CUfunction_attribute;
-import jcuda.driver.JCudaDriver;
-import org.lgsr.gpu.Cuda;
 import org.lgsr.gpu.CudaStream;
 import org.lgsr.gpu.DeviceInfo;
 import org.lgsr.gpu.KernelModule;
@@ -39,7 +35,6 @@ public final class SoftmaxCeKernels {
     private final KernelModule module;
     private final int multiprocessors;
     private final int maxBlocks;
-    private final Map<String, Integer> sharedLimit = new HashMap<>();
 
     public SoftmaxCeKernels(KernelModule module, DeviceInfo device) {
         this.module = module;
@@ -275,17 +270,6 @@ public final class SoftmaxCeKernels {
     }
 
     private void launch(String name, int blocks, int sharedBytes, CudaStream stream, Object... args) {
-        if (sharedBytes > 48 * 1024) raiseSharedLimit(name, sharedBytes);
         module.launch(name, blocks, THREADS, sharedBytes, stream, args);
-    }
-
-    /** Lets the kernel use {@code bytes} of dynamic shared memory (above the default 48 KB; once per new maximum). */
-    private synchronized void raiseSharedLimit(String name, int bytes) {
-        Integer now = sharedLimit.get(name);
-        if (now != null && now >= bytes) return;
-        Cuda.check(JCudaDriver.cuFuncSetAttribute(module.function(name),
-                CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
-                "cuFuncSetAttribute(" + name + ", " + bytes + " bytes of dynamic shared memory; the GPU may allow less)");
-        sharedLimit.put(name, bytes);
     }
 }
