@@ -10,7 +10,8 @@
 #               (the machine's CPUs); P@20 / MRR@20 of both
 #   torch       one epoch of scripts/torch_lgsr.py (bounded: its per-batch times extrapolated)
 #   dg          ./run-gpu.sh diginetica
-#   memcheck    compute-sanitizer memcheck, then racecheck, over the kernel and engine GPU tests
+#   memcheck    compute-sanitizer memcheck over the kernel and engine GPU tests
+#   racecheck   compute-sanitizer racecheck over the tests of the kernels with shared memory
 # Logs and JSON reports go under $OUT; a short table is printed last.
 # usage: bash scripts/device-run.sh [STEP ...]
 set -uo pipefail
@@ -64,27 +65,29 @@ for step in "${steps[@]}"; do
       else
         echo "no python3 with torch here"
       fi ;;
-    memcheck)
-      # compute-sanitizer's memcheck over the kernel tests (out-of-bounds and misaligned accesses,
-      # errors of the CUDA API); then racecheck over the same (shared-memory races). Needs
+    memcheck|racecheck)
+      # compute-sanitizer over the GPU tests: memcheck (out-of-bounds and misaligned accesses,
+      # errors of the CUDA API) over the kernel and engine tests; racecheck (shared-memory
+      # races: slow) over the tests of the kernels that use shared memory. Needs
       # bundle/test-classes and bundle/junit-console.jar. Machines whose GPU runtime refuses the
       # sanitizer (some sandboxes) answer "Device not supported".
+      tool="$step"
       if command -v compute-sanitizer >/dev/null && [[ -d bundle/test-classes && -f bundle/junit-console.jar ]]; then
-        classes=(); for c in GpuKernelsTest LayersGpuTest AttentionGpuTest AggregateGpuTest SoftmaxCeGpuTest WalksGpuTest NceGpuTest EngineGpuTest; do classes+=(--select-class "org.lgsr.gpu.$c"); done
-        for tool in memcheck racecheck; do
-          echo "== $tool: compute-sanitizer --tool $tool over the GPU tests (limit ${LGSR_SANITIZER_LIMIT:-150} s)"
-          timeout -k 5 "${LGSR_SANITIZER_LIMIT:-150}" compute-sanitizer --tool "$tool" --error-exitcode 9 --print-limit 30 \
-            --log-file "$out/$tool.txt" "$LGSR_JAVA" --add-modules jdk.incubator.vector -Xmx8g -jar bundle/junit-console.jar execute \
-            --disable-banner --disable-ansi-colors --details=summary --class-path bundle/lgsr.jar:bundle/test-classes \
-            "${classes[@]}" --include-tag gpu > "$out/$tool-tests.log" 2>&1
-          echo "$tool exit $? (9: the sanitizer found errors; 124: ran past its limit)"
-          grep -E "ERROR SUMMARY|RACECHECK SUMMARY|Invalid|Race|out of bounds" "$out/$tool.txt" | head -8
-          grep -E "tests (successful|failed|aborted)" "$out/$tool-tests.log"
-        done
+        names=(GpuKernelsTest LayersGpuTest AttentionGpuTest AggregateGpuTest SoftmaxCeGpuTest NceGpuTest)
+        [[ $tool == memcheck ]] && names+=(WalksGpuTest EngineGpuTest)
+        classes=(); for c in "${names[@]}"; do classes+=(--select-class "org.lgsr.gpu.$c"); done
+        echo "== $tool: compute-sanitizer --tool $tool over ${names[*]} (limit ${LGSR_SANITIZER_LIMIT:-150} s)"
+        timeout -k 5 "${LGSR_SANITIZER_LIMIT:-150}" compute-sanitizer --tool "$tool" --error-exitcode 9 --print-limit 30 \
+          --log-file "$out/$tool.txt" "$LGSR_JAVA" --add-modules jdk.incubator.vector -Xmx8g -jar bundle/junit-console.jar execute \
+          --disable-banner --disable-ansi-colors --details=tree --class-path bundle/lgsr.jar:bundle/test-classes \
+          "${classes[@]}" --include-tag gpu > "$out/$tool-tests.log" 2>&1
+        echo "$tool exit $? (0: clean and every test passed; 9: the sanitizer found errors; 1: a test failed; 124: ran past its limit)"
+        grep -E "ERROR SUMMARY|RACECHECK SUMMARY|Invalid|Race|hazard" "$out/$tool.txt" | head -8
+        grep -E "tests (successful|failed|aborted)" "$out/$tool-tests.log"
       else
         echo "no compute-sanitizer here, or no bundle/test-classes"
       fi ;;
-    *) echo "device-run: unknown step '$step' (known: y64 y64-authors agree torch dg memcheck)"; exit 2 ;;
+    *) echo "device-run: unknown step '$step' (known: y64 y64-authors agree torch dg memcheck racecheck)"; exit 2 ;;
   esac
 done
 

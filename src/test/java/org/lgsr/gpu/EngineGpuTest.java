@@ -55,7 +55,11 @@ import org.lgsr.train.TrainingEngine;
  * with NaN before the step).
  *
  * <p>Products are FP32 cuBLAS (the backend is opened with TF32 off), so the step agrees with
- * the twins to float rounding (summation order): 1e-5 relative per gradient block.
+ * the twins to float rounding (summation order): 1e-5 relative per gradient block, except Wa1:
+ * its gradient is Ft^T dU with dU = sum_i de_i q .* h'(G_i), and the softmax backward's de_i
+ * sum to zero, so dU is a cancelling sum in which expf against the twin's double exp and tree
+ * dot products show up: 2.8e-6 to 1.3e-5 on an H200 (2026-11-30, six seeds) while every other
+ * block stayed under 1e-6. Wa1 is held to 1e-4.
  *
  * <p>One {@link GpuBackend} for the class (its GpuContext retains the device's primary context;
  * closed in {@link #close}); the profiling test opens a second, profiling one, also kept for the
@@ -164,7 +168,8 @@ class EngineGpuTest {
         for (ParamLayout.View v : L.views()) {
             double e = TestData.relErr(got.grad, v.offset(), ref.grad, v.offset(), v.size());
             out.append(String.format(Locale.ROOT, " %s %.1e", v.name(), e));
-            if (!(e <= 1e-5)) bad.add("gradient of " + v.name() + ": relative error " + e);
+            double tol = v.name().equals("Wa1") ? 1e-4 : 1e-5;
+            if (!(e <= tol)) bad.add("gradient of " + v.name() + ": relative error " + e + " (tolerance " + tol + ")");
         }
         double pErr = TestData.relErr(got.params, 0, ref.params, 0, L.total());
         if (!(pErr <= 1e-6)) bad.add("parameters after Adam: relative error " + pErr);
