@@ -7,7 +7,8 @@
 #   bundle/runtime.tar.gz    a jlink'ed Java runtime (the GPU machine may have no Java), packed:
 #                            39 MiB unpacked, 22 MiB packed, and the carried tree is limited
 #   bundle/ptxas-report.txt  registers and spills of every kernel, as built
-#   bundle/data.tar.gz       yoochoose1_64 and diginetica (all_train_seq.txt, test.txt: ~5 MiB) from
+#   bundle/data.tar.gz       yoochoose1_64 and diginetica (all_train_seq.txt, test.txt; yoochoose1_64's
+#                            train.txt for scripts/torch_lgsr.py: ~7 MiB) from
 #                            $LGSR_DATA or ../shared/data, for run-gpu.sh there (never committed)
 # Then copy the repository with bundle/ to the GPU machine and run scripts/device-check.sh there (see README).
 set -euo pipefail
@@ -56,6 +57,8 @@ data_list=()
 for ds in yoochoose1_64 diginetica; do
   [[ -f $data_src/$ds/all_train_seq.txt && -f $data_src/$ds/test.txt ]] && data_list+=("$ds/all_train_seq.txt" "$ds/test.txt")
 done
+# scripts/torch_lgsr.py (device-run.sh's torch step) reads yoochoose1_64's train.txt too
+[[ -f $data_src/yoochoose1_64/train.txt && -f $data_src/yoochoose1_64/test.txt ]] && data_list+=("yoochoose1_64/train.txt")
 if (( ${#data_list[@]} > 0 )); then
   tar czf bundle/data.tar.gz -C "$data_src" "${data_list[@]}"
   echo "bundle/data.tar.gz: ${data_list[*]}"
