@@ -5,18 +5,24 @@ import org.lgsr.gpu.GpuProbe;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --device auto|cpu|gpu}, shared by every command that computes. {@link #resolve} says
+ * {@code --device auto|cpu|gpu|sim}, shared by every command that computes. {@link #resolve} says
  * in one line (stderr) which device was chosen and why.
  */
 final class DeviceOptions {
     @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
-            description = "auto (default: the GPU when a CUDA driver and device answer, else the CPU), cpu or gpu.")
+            description = "auto (default: the GPU when a CUDA driver and device answer, else the CPU), cpu, gpu, or sim "
+                    + "(the GPU engine on the simulated device: the same CUDA kernels compiled for the CPU; slow, for checking and debugging).")
     String device;
 
     /** The device to compute on; `gpu` without a usable GPU is bad input (exit 2). */
     Device resolve() {
         // --device cpu never touches the GPU libraries
-        GpuProbe probe = device.equals("cpu") ? new GpuProbe(false, "not probed") : GpuProbe.get();
+        if (device.equals("sim")) {
+            String why = org.lgsr.gpu.sim.SimDriver.availability();
+            if (why != null) throw new IllegalArgumentException("--device sim: " + why);
+            org.lgsr.gpu.Driver.useSim();
+        }
+        GpuProbe probe = device.equals("cpu") ? new GpuProbe(false, "not probed") : device.equals("sim") ? GpuProbe.current() : GpuProbe.get();
         Device d = choose(device, probe);
         System.err.println(line(device, d, probe));
         return d;
@@ -29,14 +35,18 @@ final class DeviceOptions {
             case "gpu":
                 if (!probe.available()) throw new IllegalArgumentException("--device gpu: no usable GPU: " + probe.summary());
                 return Device.GPU;
+            case "sim":
+                if (!probe.available()) throw new IllegalArgumentException("--device sim: " + probe.summary());
+                return Device.GPU;
             case "auto":
                 return probe.available() ? Device.GPU : Device.CPU;
             default:
-                throw new IllegalArgumentException("--device: unknown device '" + requested + "'; known: auto, cpu, gpu");
+                throw new IllegalArgumentException("--device: unknown device '" + requested + "'; known: auto, cpu, gpu, sim");
         }
     }
 
     static String line(String requested, Device d, GpuProbe probe) {
+        if (d == Device.GPU && requested.equals("sim")) return "device: sim, the GPU engine on the " + probe.summary() + " (--device sim)";
         if (d == Device.GPU) return "device: gpu, " + probe.summary() + " (--device " + requested + ")";
         if (requested.equals("cpu")) return "device: cpu (--device cpu)";
         return "device: cpu (--device auto: " + probe.summary() + ")";

@@ -180,7 +180,8 @@ final class TrainCommand implements Runnable {
             throw new IllegalArgumentException((tf32 ? "--tf32" : "--profile") + ": only the GPU engine has it (the run is on the CPU)");
         }
         // the GPU affords the published settings on every dataset; the CPU only on named ones
-        String p = preset.equals("auto") ? (gpu || !dataset.name.equals(org.lgsr.data.Datasets.SYNTH) ? "paper" : "quick") : preset;
+        boolean sim = gpu && org.lgsr.gpu.Driver.get().simulated();
+        String p = preset.equals("auto") ? ((gpu && !sim) || !dataset.name.equals(org.lgsr.data.Datasets.SYNTH) ? "paper" : "quick") : preset;
         if (!p.equals("paper") && !p.equals("quick")) {
             throw new IllegalArgumentException("--preset: unknown preset '" + preset + "'; known: auto, paper, quick");
         }
@@ -236,7 +237,8 @@ final class TrainCommand implements Runnable {
         try {
             org.lgsr.train.TrainingEngine.Factory factory = gpu ? org.lgsr.engine.EngineTrainer.gpu(0, tf32, profile)
                     : org.lgsr.train.TrainingEngine.Cpu.FACTORY;
-            String deviceLine = gpu ? "gpu: " + org.lgsr.gpu.GpuProbe.get().summary() + (tf32 ? " (TF32 products)" : " (FP32)") : "cpu";
+            String deviceLine = sim ? "sim: " + org.lgsr.gpu.GpuProbe.current().summary()
+                    : gpu ? "gpu: " + org.lgsr.gpu.GpuProbe.get().summary() + (tf32 ? " (TF32 products)" : " (FP32)") : "cpu";
             new Trainer(ds, cfg, System.out, reportFile, factory).compareWithBaselines(!noCompare).run("lgsr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
                     deviceLine, stop::get);
         } finally {

@@ -5,7 +5,6 @@ import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jcuda.Pointer;
 import org.lgsr.gpu.Cublas;
 import org.lgsr.gpu.CudaEvent;
 import org.lgsr.gpu.CudaStream;
@@ -187,19 +186,19 @@ public final class GpuBackend implements Backend {
     @Override
     public void download(Buf src, float[] dst, int dstOffset, int count) {
         need(src, Buf.Type.FLOAT, count, "download");
-        DevicePointers.download(addr(src), Pointer.to(dst).withByteOffset(4L * dstOffset), 4L * count, stream);
+        DevicePointers.download(addr(src), dst, 4L * dstOffset, 4L * count, stream);
     }
 
     @Override
     public void download(Buf src, int[] dst, int dstOffset, int count) {
         need(src, Buf.Type.INT, count, "download");
-        DevicePointers.download(addr(src), Pointer.to(dst).withByteOffset(4L * dstOffset), 4L * count, stream);
+        DevicePointers.download(addr(src), dst, 4L * dstOffset, 4L * count, stream);
     }
 
     @Override
     public void download(Buf src, double[] dst, int dstOffset, int count) {
         need(src, Buf.Type.DOUBLE, count, "download");
-        DevicePointers.download(addr(src), Pointer.to(dst).withByteOffset(8L * dstOffset), 8L * count, stream);
+        DevicePointers.download(addr(src), dst, 8L * dstOffset, 8L * count, stream);
     }
 
     @Override

@@ -1,38 +1,34 @@
 package org.lgsr.gpu;
 
-import jcuda.driver.CUevent;
-import jcuda.driver.CUevent_flags;
-import jcuda.driver.JCudaDriver;
 
 /** A CUDA event, for timing device work between two records on a stream. */
 public final class CudaEvent implements AutoCloseable {
-    private final CUevent event = new CUevent();
+    private final Driver driver = Driver.get();
+    private final long event;
     private boolean closed;
 
     public CudaEvent() {
-        Cuda.check(JCudaDriver.cuEventCreate(event, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        event = driver.eventCreate();
     }
 
     public void record(CudaStream stream) {
-        Cuda.check(JCudaDriver.cuEventRecord(event, stream == null ? null : stream.handle()), "cuEventRecord");
+        driver.eventRecord(event, stream == null ? 0 : stream.address());
     }
 
     public void synchronize() {
-        Cuda.check(JCudaDriver.cuEventSynchronize(event), "cuEventSynchronize");
+        driver.eventSynchronize(event);
     }
 
     /** Milliseconds from {@code start} to this event (both recorded; waits for this one). */
     public float millisSince(CudaEvent start) {
         synchronize();
-        float[] ms = new float[1];
-        Cuda.check(JCudaDriver.cuEventElapsedTime(ms, start.event, event), "cuEventElapsedTime");
-        return ms[0];
+        return driver.eventElapsedMillis(start.event, event);
     }
 
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        Cuda.check(JCudaDriver.cuEventDestroy(event), "cuEventDestroy");
+        driver.eventDestroy(event);
     }
 }

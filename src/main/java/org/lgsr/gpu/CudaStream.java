@@ -1,38 +1,23 @@
 package org.lgsr.gpu;
 
-import jcuda.driver.CUstream;
-import jcuda.driver.CUstream_flags;
-import jcuda.driver.JCudaDriver;
-
 /** A CUDA stream (non-blocking with respect to the legacy default stream). */
 public final class CudaStream implements AutoCloseable {
-    /** JCuda keeps the handle in a protected field; this subclass reads it for cuBLAS. */
-    static final class Handle extends CUstream {
-        long address() {
-            return getNativePointer();
-        }
-    }
-
-    private final Handle handle = new Handle();
+    private final Driver driver = Driver.get();
+    private final long handle;
     private boolean closed;
 
     public CudaStream() {
-        Cuda.check(JCudaDriver.cuStreamCreate(handle, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-    }
-
-    public CUstream handle() {
-        checkOpen();
-        return handle;
+        handle = driver.streamCreate();
     }
 
     /** The raw cudaStream_t / CUstream value (for the JNI library). */
     public long address() {
         checkOpen();
-        return handle.address();
+        return handle;
     }
 
     public void synchronize() {
-        Cuda.check(JCudaDriver.cuStreamSynchronize(handle()), "cuStreamSynchronize");
+        driver.streamSynchronize(address());
     }
 
     private void checkOpen() {
@@ -43,6 +28,6 @@ public final class CudaStream implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        Cuda.check(JCudaDriver.cuStreamDestroy(handle), "cuStreamDestroy");
+        driver.streamDestroy(handle);
     }
 }

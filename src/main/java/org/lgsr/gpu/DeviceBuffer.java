@@ -1,29 +1,20 @@
 package org.lgsr.gpu;
 
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.JCudaDriver;
-
 /**
  * One device allocation of {@code length} elements of 4 bytes, freed by {@link #close}
  * (try-with-resources), never by a finalizer. Copies are synchronous unless they take a stream.
  */
 public abstract sealed class DeviceBuffer implements AutoCloseable permits DeviceFloats, DeviceInts {
-    /** JCuda keeps the address in a protected field; this subclass reads it for cuBLAS. */
-    static final class Ptr extends CUdeviceptr {
-        long address() {
-            return getNativePointer();
-        }
-    }
-
     static final int ELEMENT_BYTES = 4;
-    private final Ptr ptr = new Ptr();
+    private final Driver driver = Driver.get();
+    private final long address;
     private final long length;
     private boolean closed;
 
     DeviceBuffer(long length) {
         if (length <= 0) throw new IllegalArgumentException("a device buffer needs at least one element, got " + length);
         this.length = length;
-        Cuda.check(JCudaDriver.cuMemAlloc(ptr, length * ELEMENT_BYTES), "cuMemAlloc(" + length * ELEMENT_BYTES + " bytes)");
+        this.address = driver.alloc(length * ELEMENT_BYTES);
     }
 
     public final long length() {
@@ -34,22 +25,15 @@ public abstract sealed class DeviceBuffer implements AutoCloseable permits Devic
         return length * ELEMENT_BYTES;
     }
 
-    /** The buffer's device pointer (for kernel arguments and JCuda calls). */
-    public final CUdeviceptr pointer() {
-        checkOpen();
-        return ptr;
-    }
-
     /** The raw device address (for the JNI library: cuBLAS). */
     public final long address() {
         checkOpen();
-        return ptr.address();
+        return address;
     }
 
     /** Sets every element to the 32-bit pattern {@code bits}. */
     final void fillBits(int bits, CudaStream stream) {
-        if (stream == null) Cuda.check(JCudaDriver.cuMemsetD32(pointer(), bits, length), "cuMemsetD32");
-        else Cuda.check(JCudaDriver.cuMemsetD32Async(pointer(), bits, length, stream.handle()), "cuMemsetD32Async");
+        driver.fill32(address(), bits, length, stream == null ? 0 : stream.address());
     }
 
     /** Copies all of {@code src} (same length) into this buffer, device to device. */
@@ -57,22 +41,19 @@ public abstract sealed class DeviceBuffer implements AutoCloseable permits Devic
         if (src.length != length) {
             throw new IllegalArgumentException("device copy of " + src.length + " elements into a buffer of " + length);
         }
-        if (stream == null) Cuda.check(JCudaDriver.cuMemcpyDtoD(pointer(), src.pointer(), bytes()), "cuMemcpyDtoD");
-        else Cuda.check(JCudaDriver.cuMemcpyDtoDAsync(pointer(), src.pointer(), bytes(), stream.handle()), "cuMemcpyDtoDAsync");
+        driver.copyDeviceToDevice(address(), src.address(), bytes(), stream == null ? 0 : stream.address());
     }
 
     /** Host to device: {@code count} elements of the host array behind {@code host}, from element {@code srcOffset}, to element {@code dstOffset}. */
-    final void copyFromHost(jcuda.Pointer host, int srcOffset, long dstOffset, int count) {
+    final void copyFromHost(Object host, int srcOffset, long dstOffset, int count) {
         checkRange(dstOffset, count);
-        Cuda.check(JCudaDriver.cuMemcpyHtoD(pointer().withByteOffset(dstOffset * ELEMENT_BYTES),
-                host.withByteOffset((long) srcOffset * ELEMENT_BYTES), (long) count * ELEMENT_BYTES), "cuMemcpyHtoD");
+        driver.copyArrayToDevice(address() + dstOffset * ELEMENT_BYTES, host, (long) srcOffset * ELEMENT_BYTES, (long) count * ELEMENT_BYTES, 0);
     }
 
     /** Device to host: {@code count} elements from element {@code srcOffset} into the host array behind {@code host} at {@code dstOffset}. */
-    final void copyToHost(long srcOffset, jcuda.Pointer host, int dstOffset, int count) {
+    final void copyToHost(long srcOffset, Object host, int dstOffset, int count) {
         checkRange(srcOffset, count);
-        Cuda.check(JCudaDriver.cuMemcpyDtoH(host.withByteOffset((long) dstOffset * ELEMENT_BYTES),
-                pointer().withByteOffset(srcOffset * ELEMENT_BYTES), (long) count * ELEMENT_BYTES), "cuMemcpyDtoH");
+        driver.copyDeviceToArray(host, (long) dstOffset * ELEMENT_BYTES, address() + srcOffset * ELEMENT_BYTES, (long) count * ELEMENT_BYTES);
     }
 
     /** The length as a Java array length, or a clear error when it is too large for one. */
@@ -95,6 +76,6 @@ public abstract sealed class DeviceBuffer implements AutoCloseable permits Devic
     public final void close() {
         if (closed) return;
         closed = true;
-        Cuda.check(JCudaDriver.cuMemFree(ptr), "cuMemFree");
+        driver.free(address);
     }
 }

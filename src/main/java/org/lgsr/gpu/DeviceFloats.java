@@ -1,6 +1,5 @@
 package org.lgsr.gpu;
 
-import jcuda.Pointer;
 
 /** A device buffer of float32. */
 public final class DeviceFloats extends DeviceBuffer {
@@ -26,7 +25,7 @@ public final class DeviceFloats extends DeviceBuffer {
     }
 
     public void copyFrom(float[] src, int srcOffset, long dstOffset, int count) {
-        copyFromHost(Pointer.to(src), srcOffset, dstOffset, count);
+        copyFromHost(src, srcOffset, dstOffset, count);
     }
 
     /** Device to host: elements [0, dst.length) into {@code dst}. */
@@ -35,7 +34,7 @@ public final class DeviceFloats extends DeviceBuffer {
     }
 
     public void copyTo(long srcOffset, float[] dst, int dstOffset, int count) {
-        copyToHost(srcOffset, Pointer.to(dst), dstOffset, count);
+        copyToHost(srcOffset, dst, dstOffset, count);
     }
 
     public float[] toArray() {

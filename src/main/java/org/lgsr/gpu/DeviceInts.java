@@ -1,6 +1,5 @@
 package org.lgsr.gpu;
 
-import jcuda.Pointer;
 
 /** A device buffer of int32 (also read as uint32 by kernels). */
 public final class DeviceInts extends DeviceBuffer {
@@ -24,7 +23,7 @@ public final class DeviceInts extends DeviceBuffer {
     }
 
     public void copyFrom(int[] src, int srcOffset, long dstOffset, int count) {
-        copyFromHost(Pointer.to(src), srcOffset, dstOffset, count);
+        copyFromHost(src, srcOffset, dstOffset, count);
     }
 
     public void copyTo(int[] dst) {
@@ -32,7 +31,7 @@ public final class DeviceInts extends DeviceBuffer {
     }
 
     public void copyTo(long srcOffset, int[] dst, int dstOffset, int count) {
-        copyToHost(srcOffset, Pointer.to(dst), dstOffset, count);
+        copyToHost(srcOffset, dst, dstOffset, count);
     }
 
     public int[] toArray() {

@@ -1,7 +1,5 @@
 package org.lgsr.gpu;
 
-import jcuda.driver.CUdevice;
-import jcuda.driver.JCudaDriver;
 
 /**
  * Whether this process can compute on a GPU: a CUDA driver (libcuda.so.1) that JCuda loads, a
@@ -11,26 +9,28 @@ import jcuda.driver.JCudaDriver;
  */
 public record GpuProbe(boolean available, String summary) {
     private static GpuProbe cached;
+    private static GpuProbe cachedSim;
 
-    /** The probe's answer, computed on the first call. */
+    /** Whether a real GPU answers (the CUDA driver, whatever the process's driver is); probed once. */
     public static synchronized GpuProbe get() {
-        if (cached == null) cached = probe();
+        if (cached == null) cached = probe(Drivers.cuda());
         return cached;
     }
 
-    private static GpuProbe probe() {
+    /** The process's driver: the GPU's probe, or the simulated device's when it was chosen. */
+    public static synchronized GpuProbe current() {
+        Driver d = Driver.get();
+        if (!d.simulated()) return get();
+        if (cachedSim == null) cachedSim = probe(d);
+        return cachedSim;
+    }
+
+    private static GpuProbe probe(Driver driver) {
         try {
-            JCudaDriver.setExceptionsEnabled(false);
-            int r = JCudaDriver.cuInit(0);
-            if (r != 0) return new GpuProbe(false, "CUDA driver present but cuInit failed: " + Cuda.errorString(r));
-            int[] count = new int[1];
-            r = JCudaDriver.cuDeviceGetCount(count);
-            if (r != 0) return new GpuProbe(false, "cuDeviceGetCount failed: " + Cuda.errorString(r));
-            if (count[0] == 0) return new GpuProbe(false, "CUDA driver present but no CUDA device");
-            CUdevice dev = new CUdevice();
-            Cuda.check(JCudaDriver.cuDeviceGet(dev, 0), "cuDeviceGet(0)");
-            DeviceInfo info = DeviceInfo.of(dev, 0);
-            if (!KernelModule.fatbinPresent()) {
+            int count = driver.deviceCount();
+            if (count == 0) return new GpuProbe(false, "CUDA driver present but no CUDA device");
+            DeviceInfo info = driver.device(0);
+            if (!driver.simulated() && !KernelModule.fatbinPresent()) {
                 return new GpuProbe(false, info.oneLine() + " found, but this jar has no CUDA kernels (built without nvcc)");
             }
             return new GpuProbe(true, info.oneLine());

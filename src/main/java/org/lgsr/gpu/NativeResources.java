@@ -7,17 +7,20 @@ import java.nio.file.Path;
 
 /**
  * The native pieces packed in the jar under {@code native/linux-x86_64/} by the build
- * (CMakeLists.txt): the kernels' fatbin and the JNI library.
+ * (CMakeLists.txt): the kernels' fatbin, the JNI library, and the simulated device's library
+ * (every kernel compiled for the CPU).
  */
-final class NativeResources {
+public final class NativeResources {
     static final String FOLDER = "/native/linux-x86_64/";
     static final String FATBIN = FOLDER + "lgsr_kernels.fatbin";
     static final String JNI_LIBRARY = FOLDER + "liblgsr_native.so";
+    /** The simulated device: every cuda/*.cu built for the CPU with the sim runtime (native/sim). */
+    public static final String SIM_LIBRARY = FOLDER + "liblgsr_sim.so";
 
     private NativeResources() {
     }
 
-    static boolean present(String resource) {
+    public static boolean present(String resource) {
         return NativeResources.class.getResource(resource) != null;
     }
 
@@ -31,7 +34,7 @@ final class NativeResources {
     }
 
     /** Copies the resource to a new temporary file (deleted at exit) and returns it; null when absent. */
-    static Path extract(String resource) {
+    public static Path extract(String resource) {
         byte[] bytes = read(resource);
         if (bytes == null) return null;
         try {

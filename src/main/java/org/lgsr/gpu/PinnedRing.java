@@ -2,9 +2,6 @@ package org.lgsr.gpu;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.JCudaDriver;
 
 /**
  * Host-to-device uploads in stream order without stalling the stream: the host data is first
@@ -16,7 +13,8 @@ import jcuda.driver.JCudaDriver;
  */
 public final class PinnedRing implements AutoCloseable {
     private static final int QUARTERS = 4;
-    private final Pointer host = new Pointer();
+    private final Driver driver = Driver.get();
+    private final long host;
     private final ByteBuffer bytes;
     private final long quarter;
     private final CudaStream stream;
@@ -31,8 +29,8 @@ public final class PinnedRing implements AutoCloseable {
         long q = Math.max(256, (capacityBytes / QUARTERS + 255) / 256 * 256);
         this.quarter = q;
         this.stream = stream;
-        Cuda.check(JCudaDriver.cuMemAllocHost(host, q * QUARTERS), "cuMemAllocHost(" + q * QUARTERS + " bytes)");
-        this.bytes = host.getByteBuffer(0, q * QUARTERS).order(ByteOrder.nativeOrder());
+        this.host = driver.allocHost(q * QUARTERS);
+        this.bytes = driver.hostBuffer(host, q * QUARTERS).order(ByteOrder.nativeOrder());
         for (int i = 0; i < QUARTERS; i++) left[i] = new CudaEvent();
     }
 
@@ -61,29 +59,29 @@ public final class PinnedRing implements AutoCloseable {
 
     /** Queues the upload of {@code count} ints of {@code src} from {@code srcOffset} to device address {@code dst}. */
     public void upload(long dst, int[] src, int srcOffset, int count) {
-        upload(dst, 4L * count, () -> Pointer.to(src).withByteOffset(4L * srcOffset), b -> b.asIntBuffer().put(src, srcOffset, count));
+        upload(dst, 4L * count, src, 4L * srcOffset, b -> b.asIntBuffer().put(src, srcOffset, count));
     }
 
     /** Queues the upload of {@code count} floats. */
     public void upload(long dst, float[] src, int srcOffset, int count) {
-        upload(dst, 4L * count, () -> Pointer.to(src).withByteOffset(4L * srcOffset), b -> b.asFloatBuffer().put(src, srcOffset, count));
+        upload(dst, 4L * count, src, 4L * srcOffset, b -> b.asFloatBuffer().put(src, srcOffset, count));
     }
 
     /** Queues the upload of {@code count} doubles. */
     public void upload(long dst, double[] src, int srcOffset, int count) {
-        upload(dst, 8L * count, () -> Pointer.to(src).withByteOffset(8L * srcOffset), b -> b.asDoubleBuffer().put(src, srcOffset, count));
+        upload(dst, 8L * count, src, 8L * srcOffset, b -> b.asDoubleBuffer().put(src, srcOffset, count));
     }
 
     /** Queues the upload of {@code count} longs. */
     public void upload(long dst, long[] src, int srcOffset, int count) {
-        upload(dst, 8L * count, () -> Pointer.to(src).withByteOffset(8L * srcOffset), b -> b.asLongBuffer().put(src, srcOffset, count));
+        upload(dst, 8L * count, src, 8L * srcOffset, b -> b.asLongBuffer().put(src, srcOffset, count));
     }
 
     /** Stages {@code n} bytes written by {@code put} (at the buffer's position) and queues their copy; large ones go straight from the array. */
-    private void upload(long dst, long n, java.util.function.Supplier<Pointer> array, java.util.function.Consumer<ByteBuffer> put) {
+    private void upload(long dst, long n, Object array, long arrayByteOffset, java.util.function.Consumer<ByteBuffer> put) {
         if (n == 0) return;
         if (n > quarter) {
-            large(dst, array.get(), n);
+            large(dst, array, arrayByteOffset, n);
             return;
         }
         long at = reserve(n);
@@ -97,16 +95,12 @@ public final class PinnedRing implements AutoCloseable {
      * stream; the driver stages pageable memory before the call returns, so the array may
      * change afterwards, and the copy stays in stream order.
      */
-    private void large(long dst, Pointer src, long n) {
-        Cuda.check(JCudaDriver.cuMemcpyHtoDAsync(ptr(dst), src, n, stream.handle()), "cuMemcpyHtoDAsync(pageable)");
+    private void large(long dst, Object array, long arrayByteOffset, long n) {
+        driver.copyArrayToDevice(dst, array, arrayByteOffset, n, stream.address());
     }
 
     private void copy(long dst, long at, long n) {
-        Cuda.check(JCudaDriver.cuMemcpyHtoDAsync(ptr(dst), host.withByteOffset(at), n, stream.handle()), "cuMemcpyHtoDAsync");
-    }
-
-    static CUdeviceptr ptr(long address) {
-        return DevicePointers.at(address);
+        driver.copyHostToDevice(dst, host + at, n, stream.address());
     }
 
     @Override
@@ -115,6 +109,6 @@ public final class PinnedRing implements AutoCloseable {
         closed = true;
         stream.synchronize();
         for (CudaEvent e : left) e.close();
-        Cuda.check(JCudaDriver.cuMemFreeHost(host), "cuMemFreeHost");
+        driver.freeHost(host);
     }
 }

@@ -238,8 +238,9 @@ class EngineGpuTest {
     /**
      * Two L_g passes (5 batches each) on the GPU against the twins on the synthetic dataset: the
      * same corpus (walks, steps, pairs per pass), batches and pairs, the mean loss within 1e-5,
-     * E and theta within 1e-4 relative after each pass (the NCE scatter's atomics sum repeated
-     * rows in any order), and every other parameter untouched.
+     * E and theta within 1e-4 relative after each pass and E's change over the pass within 2e-4
+     * (the NCE scatter's atomics sum repeated rows in any order), and every other parameter
+     * untouched.
      */
     @Test
     void globalPassesMatchTheTwins() {
@@ -292,7 +293,8 @@ class EngineGpuTest {
             assertTrue(lossErr <= 1e-5, "mean loss of pass " + p + ": " + a.meanLoss() + " vs " + b.meanLoss() + ", seed " + s);
             assertTrue(eErr <= 1e-4, "E after pass " + p + ": relative error " + eErr + ", seed " + s);
             assertTrue(tErr <= 1e-4, "theta after pass " + p + ": relative error " + tErr + ", seed " + s);
-            assertTrue(dErr <= 1e-2, "E's change over pass " + p + ": relative error " + dErr + ", seed " + s);
+            // the change itself: 2.0e-5 and 2.5e-5 on an H200 (2026-11-30; the atomics' order, through Adam)
+            assertTrue(dErr <= 2e-4, "E's change over pass " + p + ": relative error " + dErr + ", seed " + s);
         }
         assertArrayEquals(java.util.Arrays.copyOfRange(w0, L.E.end(), L.total()), got.rest, "L_g touched parameters other than E");
     }

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
 
-/** Shared by the tests tagged "gpu": skip with the probe's one line where there is no GPU. */
+/**
+ * Shared by the tests tagged "gpu": they run on a GPU where one answers, else on the simulated
+ * device, and are skipped (with the probe's one line) only where neither is there.
+ */
 final class GpuTests {
     private GpuTests() {
     }
@@ -36,12 +39,40 @@ final class GpuTests {
     }
 
     static synchronized void assumeGpu() {
-        GpuProbe p = GpuProbe.get();
+        chooseDevice();
+        GpuProbe p = GpuProbe.current();
         if (!p.available() && !told) {
             told = true;
-            System.err.println("tests tagged gpu are SKIPPED: no GPU: " + p.summary());
+            System.err.println("tests tagged gpu are SKIPPED: no GPU and no simulated device: " + p.summary());
         }
-        assumeTrue(p.available(), "no GPU: " + p.summary());
+        assumeTrue(p.available(), "no GPU and no simulated device: " + p.summary());
+    }
+
+    private static boolean chosen;
+
+    /**
+     * A real GPU where one answers; else the simulated device (the same kernels compiled for the
+     * CPU), so that the GPU tests run on every machine. {@code LGSR_TEST_DEVICE=sim} takes the
+     * simulated device even where a GPU answers; {@code gpu} never falls back to it.
+     */
+    static synchronized void chooseDevice() {
+        if (chosen) return;
+        chosen = true;
+        String want = System.getenv().getOrDefault("LGSR_TEST_DEVICE", "auto").strip();
+        if (want.equals("gpu")) return;
+        if (!want.equals("sim") && GpuProbe.get().available()) return;
+        String why = org.lgsr.gpu.sim.SimDriver.availability();
+        if (why == null) {
+            Driver.useSim();
+            System.err.println("tests tagged gpu run on the simulated device: " + GpuProbe.current().summary());
+        } else if (want.equals("sim")) {
+            throw new IllegalStateException("LGSR_TEST_DEVICE=sim, but " + why);
+        }
+    }
+
+    /** Whether the tests run on the simulated device (slow: test shapes are cut to fit). */
+    static boolean simulated() {
+        return Driver.get().simulated();
     }
 
     static float[] gaussian(Random rnd, int n, float scale) {

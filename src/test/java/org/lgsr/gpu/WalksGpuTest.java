@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
-import jcuda.Pointer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,14 +38,14 @@ class WalksGpuTest extends KernelTestBase {
     /** A device copy of a double[] (two 4-byte elements per value); at least one element. */
     static DeviceInts doubles(double[] a) {
         DeviceInts d = new DeviceInts(Math.max(1, 2L * a.length));
-        if (a.length > 0) d.copyFromHost(Pointer.to(a), 0, 0, 2 * a.length);
+        if (a.length > 0) d.copyFromHost(a, 0, 0, 2 * a.length);
         return d;
     }
 
     /** A device copy of a long[]. */
     static DeviceInts longs(long[] a) {
         DeviceInts d = new DeviceInts(Math.max(1, 2L * a.length));
-        if (a.length > 0) d.copyFromHost(Pointer.to(a), 0, 0, 2 * a.length);
+        if (a.length > 0) d.copyFromHost(a, 0, 0, 2 * a.length);
         return d;
     }
 

@@ -1,14 +1,10 @@
 package org.lgsr.gpu.kernels;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import jcuda.Pointer;
-import jcuda.driver.JCudaDriver;
 import org.lgsr.cpu.Nce;
 import org.lgsr.gpu.Cublas;
-import org.lgsr.gpu.Cuda;
+import org.lgsr.gpu.Driver;
 import org.lgsr.gpu.CudaStream;
 import org.lgsr.gpu.DeviceBuffer;
 import org.lgsr.gpu.DeviceFloats;
@@ -71,7 +67,7 @@ public final class DeviceNceStep implements AutoCloseable {
     private final DeviceFloats colPart;   // (parts(maxN), maxS)
     private final DeviceInts negatives;   // (2 maxS): sampled ids [0, S), sampledLogQ bits [S, 2S)
     private final DeviceInts loss;        // (2): one double
-    private final ByteBuffer stage;       // host staging of the negatives, 8 maxS bytes
+    private final int[] stage;            // host staging of the negatives: S ids, then S log Q as float bits
     private final int[] lossBits = new int[2];
 
     /**
@@ -104,7 +100,7 @@ public final class DeviceNceStep implements AutoCloseable {
             close();
             throw e;
         }
-        stage = ByteBuffer.allocateDirect(8 * maxS).order(ByteOrder.nativeOrder());
+        stage = new int[2 * maxS];
     }
 
     private DeviceFloats floats(long n) {
@@ -130,7 +126,7 @@ public final class DeviceNceStep implements AutoCloseable {
         enqueue(e, gE, theta, gTheta, bias, gBias, inputs, labels, n, sampled, sampledLogQ, s, numTries, rankOfItem,
                 logRange, removeAccidentalHits, stream);
         if (stream != null) stream.synchronize();
-        else Cuda.check(JCudaDriver.cuCtxSynchronize(), "cuCtxSynchronize");
+        else Driver.get().contextSynchronize();
         loss.copyTo(lossBits);
         return lossValue(lossBits);
     }
@@ -176,11 +172,10 @@ public final class DeviceNceStep implements AutoCloseable {
         }
         // the negatives: one staged, stream-ordered copy (the call returns once the host bytes are taken)
         for (int k = 0; k < s; k++) {
-            stage.putInt(4 * k, sampled[k]);
-            stage.putFloat(4 * (s + k), sampledLogQ[k]);
+            stage[k] = sampled[k];
+            stage[s + k] = Float.floatToRawIntBits(sampledLogQ[k]);
         }
-        Cuda.check(JCudaDriver.cuMemcpyHtoDAsync(negatives.pointer(), Pointer.to(stage), 8L * s,
-                stream == null ? null : stream.handle()), "cuMemcpyHtoDAsync(negatives)");
+        Driver.get().copyArrayToDevice(negatives.address(), stage, 0, 8L * s, stream == null ? 0 : stream.address());
         long sampledIds = negatives.address(), sampledQ = negatives.address() + 4L * s;
 
         if (logQ) kernels.trueLogq(labels.address(), rankOfItem.address(), n, s, numTries, logRange, trueLogQ.address(), stream);
