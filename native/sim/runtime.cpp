@@ -646,6 +646,11 @@ static void fill_shared(Worker *w, long long shared_bytes) {
             fill_nan(dyn_end, w->tls_hi);
         }
     }
+#ifdef LGSR_SIM_ASAN
+    // reads or writes past the launch's dynamic shared memory are reported
+    __asan_unpoison_memory_region(dyn, kMaxSharedBytes);
+    __asan_poison_memory_region(dyn + shared_bytes, kMaxSharedBytes - shared_bytes);
+#endif
     fill_nan(dyn, dyn + shared_bytes);
     lgsr_sim_tls = saved;
 }
@@ -834,9 +839,10 @@ std::string launch(const KernelInfo *k, long long grid_x, long long block_x, lon
 
 void *device_alloc(long long bytes) {
     if (bytes < 0) return nullptr;
-    const size_t size = std::max<size_t>(256, ((size_t) bytes + 255) & ~(size_t) 255);
-    void *p = aligned_alloc(256, size);
-    if (p) memset(p, 0xff, size);
+    // the exact size: under ASan, an access past the end of an allocation is reported
+    void *p = nullptr;
+    if (posix_memalign(&p, 256, bytes > 0 ? (size_t) bytes : 1) != 0) return nullptr;
+    memset(p, 0xff, bytes > 0 ? (size_t) bytes : 1);
     return p;
 }
 

@@ -445,8 +445,14 @@ void measure() {
 } // namespace
 
 int main(int argc, char **argv) {
-    (void) argc;
-    (void) argv;
+    if (argc > 1 && strcmp(argv[1], "--overrun") == 0) {
+        // manual check of an ASan build (LGSR_SIM_SANITIZE=ON): reports a read past the
+        // launch's dynamic shared memory, and then one past a device allocation
+        float *o = dev<float>(32);
+        printf("%s\n", run("t_dyn_overrun", 1, 32, 16, {o, 4}).c_str());
+        printf("%s\n", run("t_dyn_overrun", 1, 33, 16, {o, 0}).c_str());
+        return 0;
+    }
     printf("lgsr_sim_selftest: %zu kernels, fibers: %s, %d KB stacks\n", kernels().size(), fiber_kind(), stack_kb());
     test_registry();
     test_params();

@@ -128,3 +128,9 @@ extern "C" __global__ void t_cost(int *out, int rounds, int shuffles) {
     for (int r = 0; r < shuffles; r++) v = t_warp_sum(v) & 1023;
     if (threadIdx.x == 0) out[blockIdx.x] = v;
 }
+
+// Reads one word past the launch's dynamic shared memory (ASan builds report it).
+extern "C" __global__ void t_dyn_overrun(float *out, int words) {
+    extern __shared__ float dyn_over[];
+    out[threadIdx.x] = dyn_over[words];
+}
