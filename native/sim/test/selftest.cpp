@@ -391,6 +391,110 @@ void test_l2_grad() {
     for (void *q : {(void *) w, (void *) g, (void *) partial, (void *) result}) device_free(q);
 }
 
+
+void test_attention() {
+    // attention_forward (function-scope extern __shared__, warp sums, broadcasts) against the
+    // host in double; attention_backward run for its errors and finiteness
+    const int B = 4, T = 7, d = 45, block = 32 * 4;
+    const int lens[B] = {7, 3, 0, 5};
+    const size_t btd = (size_t) B * T * d;
+    float *Q = dev<float>(btd), *K = dev<float>(btd), *V = dev<float>(btd), *X = dev<float>(btd);
+    float *gamma = dev<float>(d), *beta = dev<float>(d);
+    int *len = dev<int>(B);
+    float *A = dev<float>((size_t) B * T * T), *S = dev<float>(btd), *XH = dev<float>(btd), *RS = dev<float>(B * T);
+    Lcg r(17);
+    for (size_t i = 0; i < btd; i++) {
+        Q[i] = r.sym();
+        K[i] = r.sym();
+        V[i] = r.sym();
+        X[i] = r.sym();
+    }
+    for (int c = 0; c < d; c++) {
+        gamma[c] = 1.0f + 0.1f * r.sym();
+        beta[c] = 0.1f * r.sym();
+    }
+    for (int b = 0; b < B; b++) len[b] = lens[b];
+    expect_ok(run("attention_forward", B, block, 2LL * T * d * 4,
+                  {Q, K, V, X, len, (void *) nullptr, gamma, beta, B, T, d, A, S, XH, RS}, 2),
+              "attention_forward");
+    double worst = 0;
+    for (int b = 0; b < B; b++)
+        for (int i = 0; i < T; i++) {
+            const size_t row = (size_t) b * T + i;
+            std::vector<double> R(d), a(T, 0.0);
+            for (int c = 0; c < d; c++) R[c] = X[row * d + c];
+            if (i < lens[b]) {
+                double mx = -INFINITY, sum = 0;
+                for (int j = 0; j <= i; j++) {
+                    double dot = 0;
+                    for (int c = 0; c < d; c++) dot += (double) Q[row * d + c] * K[((size_t) b * T + j) * d + c];
+                    a[j] = dot / sqrt((double) d);
+                    mx = std::max(mx, a[j]);
+                }
+                for (int j = 0; j <= i; j++) sum += (a[j] = exp(a[j] - mx));
+                for (int j = 0; j <= i; j++) {
+                    a[j] /= sum;
+                    for (int c = 0; c < d; c++) R[c] += a[j] * V[((size_t) b * T + j) * d + c];
+                }
+            }
+            for (int j = 0; j < T; j++) worst = std::max(worst, fabs(a[j] - A[row * T + j]));
+            double mean = 0, var = 0;
+            for (int c = 0; c < d; c++) mean += R[c] / d;
+            for (int c = 0; c < d; c++) var += (R[c] - mean) * (R[c] - mean) / d;
+            const double rs = 1.0 / sqrt(var + 1e-8);
+            for (int c = 0; c < d; c++)
+                worst = std::max(worst, fabs(gamma[c] * (R[c] - mean) * rs + beta[c] - S[row * d + c]));
+        }
+    check(worst < 1e-4, "attention_forward (cuda/attention.cu) within 1e-4 of double, worst " + std::to_string(worst));
+
+    float *dS = dev<float>(btd), *dR = dev<float>(btd), *dQ = dev<float>(btd), *dK = dev<float>(btd),
+          *dV = dev<float>(btd), *dG = dev<float>((size_t) B * d), *dBt = dev<float>((size_t) B * d);
+    for (size_t i = 0; i < btd; i++) dS[i] = r.sym();
+    expect_ok(run("attention_backward", B, block, (3LL * T * d + 2LL * T * T) * 4,
+                  {dS, XH, RS, gamma, Q, K, V, A, (void *) nullptr, len, B, T, d, dR, dQ, dK, dV, dG, dBt}, 2),
+              "attention_backward");
+    bool finite = true;
+    for (size_t i = 0; i < btd; i++)
+        finite &= std::isfinite(dR[i]) && std::isfinite(dQ[i]) && std::isfinite(dK[i]) && std::isfinite(dV[i]);
+    for (int i = 0; i < B * d; i++) finite &= std::isfinite(dG[i]) && std::isfinite(dBt[i]);
+    check(finite, "attention_backward: every output written and finite (no NaN from unwritten shared memory)");
+    for (void *q : {(void *) Q, (void *) K, (void *) V, (void *) X, (void *) gamma, (void *) beta, (void *) len,
+                    (void *) A, (void *) S, (void *) XH, (void *) RS, (void *) dS, (void *) dR, (void *) dQ,
+                    (void *) dK, (void *) dV, (void *) dG, (void *) dBt})
+        device_free(q);
+}
+
+void test_top_k() {
+    // top_k_t4 + top_k_merge (K rounds of half-warp and warp shuffles) against a host sort
+    const int B = 9, n = 200, d = 20, K = 6, BN = 64, BM = 64;
+    const int nct = (n + BN - 1) / BN, rts = (B + BM - 1) / BM, q4 = (d + 3) / 4;
+    float *sf = dev<float>(B * d), *E = dev<float>(n * d);
+    Lcg r(23);
+    for (int i = 0; i < B * d; i++) sf[i] = r.sym();
+    for (int i = 0; i < n * d; i++) E[i] = r.sym();
+    for (int k = 0; k < d; k++) E[77 * d + k] = E[150 * d + k]; // a tie: the smaller id first
+    float *cs = dev<float>((size_t) B * nct * K), *scores = dev<float>(B * K);
+    int *ci = dev<int>((size_t) B * nct * K), *items = dev<int>(B * K);
+    expect_ok(run("top_k_t4", nct * rts, 256, (long long) q4 * (BM + 1 + BN + 1) * 16, {sf, E, B, n, d, K, cs, ci}, 2),
+              "top_k_t4");
+    expect_ok(run("top_k_merge", (B + 7) / 8, 256, 0, {cs, ci, B, nct, K, items, scores}), "top_k_merge");
+    bool ok = true;
+    for (int b = 0; b < B; b++) {
+        std::vector<std::pair<float, int>> z;
+        for (int j = 1; j < n; j++) {
+            float acc = 0.0f;
+            for (int k = 0; k < d; k++) acc = fmaf(sf[b * d + k], E[j * d + k], acc);
+            z.push_back({acc, j});
+        }
+        std::sort(z.begin(), z.end(), [](const std::pair<float, int> &x, const std::pair<float, int> &y) {
+            return x.first > y.first || (x.first == y.first && x.second < y.second);
+        });
+        for (int k = 0; k < K; k++) ok &= items[b * K + k] == z[k].second && fbits(scores[b * K + k]) == fbits(z[k].first);
+    }
+    check(ok, "top_k_t4 + top_k_merge (cuda/softmax_ce.cu) equal the host's top K");
+    for (void *q : {(void *) sf, (void *) E, (void *) cs, (void *) ci, (void *) scores, (void *) items}) device_free(q);
+}
+
 void test_sgemm() {
     const int m = 70, n = 45, k = 33;
     for (int ta = 0; ta < 2; ta++)
@@ -466,6 +570,8 @@ int main(int argc, char **argv) {
     test_embedding();
     test_softmax_ce();
     test_l2_grad();
+    test_attention();
+    test_top_k();
     test_sgemm();
     measure();
     printf("%d checks, %d failed\n", checks, failures);
