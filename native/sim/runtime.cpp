@@ -259,6 +259,14 @@ struct Worker {
     Worker() {
         find_tls_block();
         fibers.reserve(kMaxBlockThreads);
+        if (getenv("LGSR_SIM_VERBOSE")) {
+            if (tls_lo)
+                fprintf(stderr, "lgsr-sim: worker TLS block %p..%p (%zu bytes: %lld dynamic shared, the rest static "
+                                "__shared__ and the runtime's state)\n",
+                        (void *) tls_lo, (void *) tls_hi, (size_t) (tls_hi - tls_lo), kMaxSharedBytes);
+            else
+                fprintf(stderr, "lgsr-sim: worker TLS block not found: static __shared__ is not NaN-filled\n");
+        }
     }
     ~Worker() {
         if (stacks) munmap(stacks, map_bytes);
