@@ -7,8 +7,8 @@ set -euo pipefail
 build_dir="$1" out_dir="$2" report_dir="$3" java_home="$4" cuda="${5:-auto}"
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if ! command -v cmake >/dev/null 2>&1; then
-  rm -f "$out_dir/lgsr_kernels.fatbin" "$out_dir/liblgsr_native.so"
-  echo "lgsr: cmake not found: building a jar without native code (no CUDA kernels, no cuBLAS bridge)"
+  rm -f "$out_dir/lgsr_kernels.fatbin" "$out_dir/liblgsr_native.so" "$out_dir/liblgsr_sim.so"
+  echo "lgsr: cmake not found: building a jar without native code (no CUDA kernels, no cuBLAS bridge, no simulated device)"
   exit 0
 fi
 case "$cuda" in
