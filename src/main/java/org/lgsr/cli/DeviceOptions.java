@@ -20,7 +20,11 @@ final class DeviceOptions {
         if (device.equals("sim")) {
             String why = org.lgsr.gpu.sim.SimDriver.availability();
             if (why != null) throw new IllegalArgumentException("--device sim: " + why);
-            org.lgsr.gpu.Driver.useSim();
+            try {
+                org.lgsr.gpu.Driver.useSim();
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException("--device sim: " + e.getMessage());
+            }
         }
         GpuProbe probe = device.equals("cpu") ? new GpuProbe(false, "not probed") : device.equals("sim") ? GpuProbe.current() : GpuProbe.get();
         Device d = choose(device, probe);
@@ -46,7 +50,9 @@ final class DeviceOptions {
     }
 
     static String line(String requested, Device d, GpuProbe probe) {
-        if (d == Device.GPU && requested.equals("sim")) return "device: sim, the GPU engine on the " + probe.summary() + " (--device sim)";
+        if (d == Device.GPU && requested.equals("sim")) {
+            return "device: sim, the GPU engine on the " + probe.summary().replaceFirst("^GPU 0: ", "") + " (--device sim)";
+        }
         if (d == Device.GPU) return "device: gpu, " + probe.summary() + " (--device " + requested + ")";
         if (requested.equals("cpu")) return "device: cpu (--device cpu)";
         return "device: cpu (--device auto: " + probe.summary() + ")";

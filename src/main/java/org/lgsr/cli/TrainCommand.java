@@ -212,7 +212,7 @@ final class TrainCommand implements Runnable {
                         choice("--g-logq", gLogQ, "on", "off"), choice("--g-tie", gTie, "on", "off"), gCenter,
                         choice("--g-stop-at", gStopAt, "epoch", "pass"), choice("--g-interleave", gInterleave, "on", "off"), gEpochs,
                         choice("--g-sampler", gSampler, "degree", "weighted")));
-        System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (gpu ? "gpu" : "cpu") + ")" : ""));
+        System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (sim ? "sim" : gpu ? "gpu" : "cpu") + ")" : ""));
         if (cfg.joint()) System.err.println("global encoder (L_g): " + cfg.global().describe() + (gAuthors ? " (--g-authors)" : ""));
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         if (gpu && cfg.joint() && cfg.global().lazyAdam()) {

@@ -129,6 +129,44 @@ class CliTest {
         assertOneLineError(run("preprocess", "--format", "parquet", "--input", "x", "--output", "y"), "--format");
     }
 
+    /**
+     * {@code --device sim}: the GPU engine on the simulated device, five steps and the
+     * evaluation, against the CPU engine with the same seed: the training loss within 1e-3
+     * relative and P@20 / MRR@20 within 0.3 points (the GPU tests' tolerances).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void deviceSimTrainsLikeTheCpuEngine() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.lgsr.gpu.sim.SimDriver.availability() == null,
+                "no simulated device: " + org.lgsr.gpu.sim.SimDriver.availability());
+        org.junit.jupiter.api.Assumptions.assumeTrue(!org.lgsr.gpu.GpuProbe.get().available(),
+                "a GPU is here: the GPU tests hold its context in this JVM");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lgsr-sim");
+        java.util.Map<String, Object>[] reports = new java.util.Map[2];
+        String[] devices = {"sim", "cpu"};
+        for (int i = 0; i < 2; i++) {
+            java.nio.file.Path rep = dir.resolve(devices[i] + ".json");
+            Run r = run("train", "--device", devices[i], "--epochs", "1", "--max-steps", "5", "--no-compare", "--report", rep.toString());
+            assertEquals(0, r.code(), r.err());
+            if (i == 0) assertTrue(r.err().contains("device: sim, the GPU engine on the simulated device"), r.err());
+            reports[i] = new com.google.gson.Gson().fromJson(java.nio.file.Files.readString(rep), java.util.Map.class);
+        }
+        java.util.Map<String, Object> sim = ((java.util.List<java.util.Map<String, Object>>) reports[0].get("epochs")).get(0);
+        java.util.Map<String, Object> cpu = ((java.util.List<java.util.Map<String, Object>>) reports[1].get("epochs")).get(0);
+        double ls = ((Number) sim.get("trainLoss")).doubleValue(), lc = ((Number) cpu.get("trainLoss")).doubleValue();
+        assertTrue(Math.abs(ls - lc) <= 1e-3 * Math.abs(lc), "training loss: sim " + ls + ", cpu " + lc);
+        for (String m : new String[] {"P@20", "MRR@20"}) {
+            double a = metric(reports[0], m), b = metric(reports[1], m);
+            assertTrue(Math.abs(a - b) <= 0.3, m + ": sim " + a + ", cpu " + b);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double metric(java.util.Map<String, Object> report, String name) {
+        java.util.Map<String, Object> best = (java.util.Map<String, Object>) report.get("bestTest");
+        return ((Number) ((java.util.Map<String, Object>) best.get(name)).get("value")).doubleValue();
+    }
+
     @Test
     void deviceAutoSaysWhichInOneLineAndGpuWithoutOneIsExitTwo() {
         org.lgsr.gpu.GpuProbe probe = org.lgsr.gpu.GpuProbe.get();
