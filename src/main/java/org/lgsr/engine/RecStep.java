@@ -156,6 +156,22 @@ public final class RecStep implements AutoCloseable {
         return h;
     }
 
+    /**
+     * For tests: the last forward's ReLU inputs (H1pre after its bias, the first {@code rows}
+     * rows of B x T) and, with the aggregation, its pre-activations (G + U, the same rows); null
+     * for the latter without it.
+     */
+    public float[][] kinkInputs(int rows) {
+        float[] relu = new float[rows * d];
+        be.download(H1pre, relu, 0, relu.length);
+        float[] agg = null;
+        if (aggregate) {
+            agg = new float[rows * d];
+            be.download(G, agg, 0, agg.length);
+        }
+        return new float[][] {relu, agg};
+    }
+
     public float[] gradient() {
         float[] h = new float[L.total()];
         be.download(g, h, 0, h.length);
