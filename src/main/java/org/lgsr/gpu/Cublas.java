@@ -29,6 +29,11 @@ public final class Cublas implements AutoCloseable {
     /** Null when cuBLAS can be used, else one line naming what was searched. */
     public static synchronized String loadError() {
         if (Driver.get().simulated()) return null;
+        return cudaLoadError();
+    }
+
+    /** Whether the real cuBLAS loads (null) or why not, whatever the process's driver is. */
+    static synchronized String cudaLoadError() {
         if (!tried) {
             tried = true;
             loadError = CublasNative.loadLibrary();

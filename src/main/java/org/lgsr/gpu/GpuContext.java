@@ -18,7 +18,20 @@ public final class GpuContext implements AutoCloseable {
 
     /** Device {@code ordinal}'s primary context; throws CudaException with the probe's one line when there is no GPU. */
     public static GpuContext open(int ordinal) {
-        GpuProbe p = GpuProbe.current();
+        return open(Driver.get().simulated() ? GpuProbe.current() : GpuProbe.get(), ordinal);
+    }
+
+    /** {@link #open(int)} on the CUDA driver whatever the process's driver is (tests of the no-GPU message). */
+    static GpuContext openCuda(int ordinal) {
+        if (Driver.get().simulated()) {
+            GpuProbe p = GpuProbe.get();
+            if (!p.available()) throw new CudaException("no usable GPU: " + p.summary());
+            throw new IllegalStateException("a GPU answers, but this process uses the simulated device");
+        }
+        return open(ordinal);
+    }
+
+    private static GpuContext open(GpuProbe p, int ordinal) {
         if (!p.available()) throw new CudaException((Driver.get().simulated() ? "no simulated device: " : "no usable GPU: ") + p.summary());
         return new GpuContext(ordinal);
     }
