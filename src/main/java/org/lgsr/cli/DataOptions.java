@@ -31,5 +31,10 @@ final class DataOptions {
         SessionDataset load() {
             return data.load(name);
         }
+
+        /** Fails (one line) when the dataset cannot be found, without reading it. */
+        void check() {
+            Datasets.locate(name, data.dataRoot);
+        }
     }
 }

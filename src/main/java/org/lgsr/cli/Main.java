@@ -84,8 +84,15 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"lgsr " + (v == null ? "(development build)" : v)};
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = Main.class.getResourceAsStream("/lgsr-version.properties")) {
+                if (in != null) p.load(in);
+            } catch (java.io.IOException ignored) {
+                // the fallback below says what is missing
+            }
+            String v = p.getProperty("version", "(version unknown: built without Maven)");
+            return new String[] {"lgsr " + v + ", commit " + p.getProperty("commit", "unknown"),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
         }
     }
 }

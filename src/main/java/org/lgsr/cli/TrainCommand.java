@@ -170,10 +170,21 @@ final class TrainCommand implements Runnable {
 
     @Override
     public void run() {
+        // every check that needs neither the device nor the data comes first: an error is then the only line
+        if (!preset.equals("auto") && !preset.equals("paper") && !preset.equals("quick")) {
+            throw new IllegalArgumentException("--preset: unknown preset '" + preset + "'; known: auto, paper, quick");
+        }
+        if (gAdam != null && !gAdam.equals("dense") && !gAdam.equals("lazy")) {
+            throw new IllegalArgumentException("--g-adam: unknown mode '" + gAdam + "'; known: dense, lazy");
+        }
+        org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before anything runs
+        dataset.check();
+        boolean reportFolderCreated = report != null && OutputPaths.checkWritable(report, "--report");
         if (variant == null) {
             variant = DEFAULT_VARIANT;
             System.err.println("variant: " + DEFAULT_VARIANT + " (the default: " + DEFAULT_WHY + ")");
         }
+        if (reportFolderCreated) System.err.println("created the report's folder " + report.toAbsolutePath().getParent());
         Device d = device.resolve();
         boolean gpu = d == Device.GPU;
         if (!gpu && (tf32 || profile)) {
@@ -182,14 +193,8 @@ final class TrainCommand implements Runnable {
         // the GPU affords the published settings on every dataset; the CPU only on named ones
         boolean sim = gpu && org.lgsr.gpu.Driver.get().simulated();
         String p = preset.equals("auto") ? ((gpu && !sim) || !dataset.name.equals(org.lgsr.data.Datasets.SYNTH) ? "paper" : "quick") : preset;
-        if (!p.equals("paper") && !p.equals("quick")) {
-            throw new IllegalArgumentException("--preset: unknown preset '" + preset + "'; known: auto, paper, quick");
-        }
         boolean quick = p.equals("quick");
         String adamMode = gAdam != null ? gAdam : quick ? "lazy" : "dense";
-        if (!adamMode.equals("dense") && !adamMode.equals("lazy")) {
-            throw new IllegalArgumentException("--g-adam: unknown mode '" + gAdam + "'; known: dense, lazy");
-        }
         int nEpochs = epochs != null ? epochs : quick ? 10 : 30;
         if (gAuthors) {
             for (String f : new String[] {"--g-logq", "--g-tie", "--g-center", "--g-epochs", "--g-stop-at", "--g-sampler", "--g-interleave"}) {
@@ -214,13 +219,13 @@ final class TrainCommand implements Runnable {
                         choice("--g-sampler", gSampler, "degree", "weighted")));
         System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (sim ? "sim" : gpu ? "gpu" : "cpu") + ")" : ""));
         if (cfg.joint()) System.err.println("global encoder (L_g): " + cfg.global().describe() + (gAuthors ? " (--g-authors)" : ""));
-        org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before loading data
         if (gpu && cfg.joint() && cfg.global().lazyAdam()) {
             throw new IllegalArgumentException("--g-adam lazy: the GPU engine implements the dense Adam of L_g only (TF's, the paper preset's)");
         }
         SessionDataset ds = dataset.load();
         Path reportFile = report != null ? report : Paths.get("runs", ds.name().replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + variant + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+        if (report == null) OutputPaths.checkWritable(reportFile, "the report");
 
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);

@@ -40,12 +40,19 @@ public final class Datasets {
 
     /** Loads a dataset by name (or folder path); {@code synth} is generated with the default seed. */
     public static SessionDataset load(String name, Path dataRootFlag) {
+        if (name.equals(SYNTH)) return SyntheticData.generate(SyntheticData.Config.defaults());
+        return DatasetLoader.load(name, locate(name, dataRootFlag));
+    }
+
+    /**
+     * Where dataset {@code name} lives (null for {@code synth}), without reading it: a bad name or
+     * a missing folder fails here, before any training starts, in one line.
+     */
+    public static Path locate(String name, Path dataRootFlag) {
         if (name == null || name.isBlank()) {
             throw new DataException("--dataset: empty name; known: " + knownNames());
         }
-        if (name.equals(SYNTH)) {
-            return SyntheticData.generate(SyntheticData.Config.defaults());
-        }
+        if (name.equals(SYNTH)) return null;
         String folder = FOLDERS.get(name);
         if (folder == null) {
             // also accept the folder names themselves (yoochoose1_64) and paths
@@ -53,7 +60,11 @@ public final class Datasets {
                 folder = name;
             } else {
                 Path p = Paths.get(name);
-                if (Files.isDirectory(p)) return DatasetLoader.load(name, p);
+                if (Files.isDirectory(p)) return p;
+                if (name.contains("/") || name.startsWith(".") || name.startsWith("~")) {
+                    throw new DataException("--dataset: folder " + p.toAbsolutePath().normalize()
+                            + (Files.exists(p) ? " is a file, not a folder" : " does not exist"));
+                }
                 throw new DataException("--dataset: unknown dataset '" + name + "'; known: " + knownNames() + ", or a folder path");
             }
         }
@@ -63,6 +74,6 @@ public final class Datasets {
             throw new DataException("dataset '" + name + "': folder " + dir.toAbsolutePath().normalize()
                     + " not found (set --data-root or LGSR_DATA to the folder holding " + folder + "/)");
         }
-        return DatasetLoader.load(name, dir);
+        return dir;
     }
 }

@@ -1,14 +1,11 @@
 package org.lgsr.data;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.AbstractList;
 import java.util.List;
 import net.razorvine.pickle.PickleException;
@@ -173,33 +170,11 @@ public final class PickleIO {
     }
 
     private static void writeAtomically(Path file, Object value) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                // no memo: every list is distinct, and memoizing them only costs memory
-                new Pickler(false).dump(value, out);
-            }
-            try {
-                // temporary files are created owner-only; data files are for everyone to read
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system: keep its defaults
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
+            // no memo: every list is distinct, and memoizing them only costs memory
+            org.lgsr.report.AtomicFiles.write(file, out -> new Pickler(false).dump(value, out));
         } catch (IOException e) {
             throw new DataException(file + ": cannot write (" + oneLine(e.getMessage()) + ")");
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort; the message above already names the failure
-                }
-            }
         }
     }
 

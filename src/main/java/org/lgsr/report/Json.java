@@ -3,10 +3,7 @@ package org.lgsr.report;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.lgsr.data.DataException;
 
 /** JSON reports, written atomically (temporary file, then rename). */
@@ -26,27 +23,15 @@ public final class Json {
     }
 
     public static void write(Path file, Object value) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try (Writer w = Files.newBufferedWriter(tmp)) {
+            AtomicFiles.write(file, out -> {
+                java.io.Writer w = new java.io.OutputStreamWriter(out, java.nio.charset.StandardCharsets.UTF_8);
                 GSON.toJson(value, w);
                 w.write('\n');
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
+                w.flush();
+            });
         } catch (IOException e) {
             throw new DataException(file + ": cannot write the report (" + e.getMessage() + ")");
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the error above is what matters
-                }
-            }
         }
     }
 }

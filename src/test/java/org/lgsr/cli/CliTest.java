@@ -53,6 +53,63 @@ class CliTest {
         assertFalse(r.err().contains("\tat "), r.err());
     }
 
+    /** -V: the pom's version and the git commit the jar was built from. */
+    @Test
+    void versionNamesThePomVersionAndTheCommit() throws Exception {
+        Run r = run("-V");
+        assertEquals(0, r.code(), r.err());
+        String pom = java.nio.file.Files.readString(java.nio.file.Path.of("pom.xml"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<artifactId>lgsr-gpu</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+        assertTrue(m.find(), "the pom's version");
+        assertTrue(r.out().startsWith("lgsr " + m.group(1) + ", commit "), r.out());
+        java.util.regex.Matcher c = java.util.regex.Pattern.compile("commit ([0-9a-f]{12}|unknown)").matcher(r.out());
+        assertTrue(c.find(), r.out());
+        Process git = new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD").redirectErrorStream(true).start();
+        String head = new String(git.getInputStream().readAllBytes()).strip();
+        if (git.waitFor() == 0 && head.matches("[0-9a-f]{12}")) {
+            // the jar's commit is HEAD's or, built before the latest commit, an ancestor of it
+            Process anc = new ProcessBuilder("git", "merge-base", "--is-ancestor", c.group(1), "HEAD").start();
+            assertEquals(0, anc.waitFor(), "commit " + c.group(1) + " is HEAD (" + head + ") or an ancestor");
+        }
+    }
+
+    /** Errors come first and alone: no variant, device or preset line before them. */
+    @Test
+    void trainErrorsAreTheOnlyLine() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lgsr-cli");
+        java.nio.file.Path aFile = java.nio.file.Files.writeString(dir.resolve("file.txt"), "x");
+        String[][] cases = {
+            {"--preset", "bogus"}, {"--g-adam", "sparse"}, {"--lr-schedule", "nope"},
+            {"--dataset", "/no/such/dir"}, {"--dataset", "nosuch"}, {"--dataset", aFile.toString()},
+            {"--report", dir.toString()}, {"--report", aFile.resolve("r.json").toString()},
+        };
+        String[] fragments = {
+            "--preset: unknown preset 'bogus'", "--g-adam: unknown mode 'sparse'", "nope",
+            "--dataset: folder /no/such/dir does not exist", "unknown dataset 'nosuch'", "is a file, not a folder",
+            "is a folder; give a file name", "--report: cannot write " + aFile.resolve("r.json") + " (",
+        };
+        for (int i = 0; i < cases.length; i++) {
+            String[] args = new String[cases[i].length + 1];
+            args[0] = "train";
+            System.arraycopy(cases[i], 0, args, 1, cases[i].length);
+            Run r = run(args);
+            assertOneLineError(r, fragments[i]);
+            assertEquals(1, r.err().strip().split("\n").length, "the error alone: [" + r.err() + "]");
+        }
+    }
+
+    /** A report in a folder that does not exist yet: the folder is made, and the run says so before training. */
+    @Test
+    void aMissingReportFolderIsCreatedAndNamed() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lgsr-cli").resolve("new/sub");
+        java.nio.file.Path rep = dir.resolve("run.json");
+        Run r = run("train", "--epochs", "1", "--max-steps", "1", "--no-compare", "--report", rep.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("created the report's folder " + dir), r.err());
+        assertTrue(java.nio.file.Files.isRegularFile(rep));
+        assertTrue(r.err().indexOf("created the report's folder") < r.err().indexOf("loaded synth"), r.err());
+    }
+
     @Test
     void badFlagsAndNamesAreOneLineWithExitTwo() {
         assertOneLineError(run("baseline", "--method", "pop", "--dataset", "nosuch"), "unknown dataset 'nosuch'");

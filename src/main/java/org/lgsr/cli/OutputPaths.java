@@ -1,0 +1,49 @@
+package org.lgsr.cli;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+
+/** Checks, before any work, that a file the run will write at its end can be written. */
+final class OutputPaths {
+    private OutputPaths() {
+    }
+
+    /**
+     * Creates {@code file}'s folder when it is missing (true when it did) and checks that a file
+     * can be created there (a probe file, removed at once). Fails in one line naming {@code what},
+     * the path and the system's reason.
+     */
+    static boolean checkWritable(Path file, String what) {
+        Path abs = file.toAbsolutePath().normalize();
+        Path dir = abs.getParent();
+        boolean created = false;
+        try {
+            if (Files.isDirectory(abs)) throw new IllegalArgumentException(what + ": " + abs + " is a folder; give a file name");
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                created = true;
+            }
+            Path probe = Files.createTempFile(dir, ".lgsr-write-check", ".tmp");
+            Files.delete(probe);
+            if (Files.exists(abs) && !Files.isWritable(abs)) throw new AccessDeniedException(abs.toString());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(what + ": cannot write " + abs + " (" + reason(e) + ")");
+        }
+        return created;
+    }
+
+    /** The system's reason in words, without Java's exception names. */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException a) return "permission denied: " + a.getFile();
+        if (e instanceof NoSuchFileException n) return "no such file or folder: " + n.getFile();
+        if (e instanceof NotDirectoryException n) return "not a folder: " + n.getFile();
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) return "a file is in the way: " + f.getFile();
+        if (e instanceof FileSystemException f) return (f.getReason() != null ? f.getReason().toLowerCase(java.util.Locale.ROOT) : "cannot write") + ": " + f.getFile();
+        return String.valueOf(e.getMessage());
+    }
+}
