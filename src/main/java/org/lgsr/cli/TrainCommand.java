@@ -149,6 +149,18 @@ final class TrainCommand implements Runnable {
     @Option(names = "--no-compare", description = "Do not put the result beside S-POP and Item-KNN on the same data at the end.")
     boolean noCompare;
 
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = "Where the checkpoints go (default: beside the report, REPORT without .json plus .ckpt/): epoch-N.lgsr after every "
+                    + "evaluated epoch and best.lgsr, the best epoch (validation P@20 with --validation, else test P@20). docs/checkpoint-format.md.")
+    Path checkpointDir;
+
+    @Option(names = "--keep", defaultValue = "2", paramLabel = "N",
+            description = "Keep the latest N epoch checkpoints (default ${DEFAULT-VALUE}; 0: best.lgsr only).")
+    int keep;
+
+    @Option(names = "--no-checkpoints", description = "Write no checkpoints.")
+    boolean noCheckpoints;
+
     @Option(names = "--report", paramLabel = "FILE", description = "Run report (default: runs/DATASET-VARIANT-TIME.json).")
     Path report;
 
@@ -180,6 +192,8 @@ final class TrainCommand implements Runnable {
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before anything runs
         dataset.check();
         boolean reportFolderCreated = report != null && OutputPaths.checkWritable(report, "--report");
+        if (keep < 0) throw new IllegalArgumentException("--keep: must be >= 0, got " + keep);
+        if (checkpointDir != null && !noCheckpoints) OutputPaths.checkWritable(checkpointDir.resolve("best.lgsr"), "--checkpoint-dir");
         if (variant == null) {
             variant = DEFAULT_VARIANT;
             System.err.println("variant: " + DEFAULT_VARIANT + " (the default: " + DEFAULT_WHY + ")");
@@ -226,6 +240,9 @@ final class TrainCommand implements Runnable {
         Path reportFile = report != null ? report : Paths.get("runs", ds.name().replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + variant + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
         if (report == null) OutputPaths.checkWritable(reportFile, "the report");
+        Path ckptDir = noCheckpoints ? null : checkpointDir != null ? checkpointDir
+                : reportFile.resolveSibling(reportFile.getFileName().toString().replaceFirst("\\.json$", "") + ".ckpt");
+        if (ckptDir != null && checkpointDir == null) OutputPaths.checkWritable(ckptDir.resolve("best.lgsr"), "the checkpoint folder");
 
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
@@ -244,7 +261,7 @@ final class TrainCommand implements Runnable {
                     : org.lgsr.train.TrainingEngine.Cpu.FACTORY;
             String deviceLine = sim ? "sim: " + org.lgsr.gpu.GpuProbe.current().summary()
                     : gpu ? "gpu: " + org.lgsr.gpu.GpuProbe.get().summary() + (tf32 ? " (TF32 products)" : " (FP32)") : "cpu";
-            new Trainer(ds, cfg, System.out, reportFile, factory).compareWithBaselines(!noCompare).run("lgsr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+            new Trainer(ds, cfg, System.out, reportFile, factory).compareWithBaselines(!noCompare).checkpoints(ckptDir, keep).run("lgsr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
                     deviceLine, stop::get);
         } finally {
             finished.countDown();

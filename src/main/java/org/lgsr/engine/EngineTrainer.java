@@ -132,6 +132,11 @@ public final class EngineTrainer implements TrainingEngine {
     }
 
     @Override
+    public float[] parameters() {
+        return rec.parameters();
+    }
+
+    @Override
     public Metrics evaluate(Evaluator evaluator, Samples samples) {
         Metrics m = new Metrics(evaluator.ks());
         Batch b = new Batch(cfg.batchSize(), model.maxLen());

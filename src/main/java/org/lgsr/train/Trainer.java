@@ -45,6 +45,8 @@ public final class Trainer {
     private final List<Map<String, Object>> epochs = new ArrayList<>();
     private String comparison;
     private boolean compare = true;
+    private Path checkpointDir;
+    private int keep = 2;
 
     public Trainer(SessionDataset data, TrainConfig cfg, PrintStream out, Path reportFile) {
         this(data, cfg, out, reportFile, TrainingEngine.Cpu.FACTORY);
@@ -62,6 +64,19 @@ public final class Trainer {
     /** Whether the end of the run puts its result beside S-POP and Item-KNN on the same data (default: yes). */
     public Trainer compareWithBaselines(boolean on) {
         this.compare = on;
+        return this;
+    }
+
+    /**
+     * Checkpoints (org.lgsr.model.Checkpoint) after every evaluated epoch into {@code dir}:
+     * {@code epoch-N.lgsr}, the latest {@code keep} of them kept, and {@code best.lgsr}, the best
+     * epoch by the run's selection rule (validation P@20 with --validation, else test P@20).
+     * Null: none.
+     */
+    public Trainer checkpoints(Path dir, int keep) {
+        if (keep < 0) throw new IllegalArgumentException("--keep: must be >= 0, got " + keep);
+        this.checkpointDir = dir;
+        this.keep = keep;
         return this;
     }
 
@@ -222,6 +237,7 @@ public final class Trainer {
                         line += String.format(Locale.ROOT, "  valid P@%d %.2f MRR@%d %.2f |", selectK, mv.precision(selectK), selectK, mv.mrr(selectK));
                     }
                     line += "  " + m.summary();
+                    if (checkpointDir != null) saveCheckpoint(engine, model, e, asMap(m, ks), mv != null ? mv.precision(selectK) : m.precision(selectK));
                 }
                 row.put("evalSeconds", evalSecs);
                 row.putAll(engine.epochExtras());
@@ -245,6 +261,45 @@ public final class Trainer {
         writeReport();
         printBest(ks, bestP, bestM, bestValid, selectK, interrupted);
         return new Result(report, interrupted);
+    }
+
+    private double bestSelection = Double.NEGATIVE_INFINITY;
+    private final java.util.ArrayDeque<Path> kept = new java.util.ArrayDeque<>();
+
+    /** Writes epoch {@code e}'s checkpoint, drops the oldest beyond {@code keep}, and rewrites best.lgsr when {@code selection} is the best so far. */
+    private void saveCheckpoint(TrainingEngine engine, ModelConfig model, int e, Map<String, Double> test, double selection) {
+        Map<String, Object> train = new LinkedHashMap<>();
+        train.put("variant", cfg.variant());
+        train.put("seed", cfg.seed());
+        train.put("epochs", cfg.epochs());
+        train.put("batchSize", cfg.batchSize());
+        train.put("lr", cfg.lr());
+        train.put("lrSchedule", cfg.lrSchedule());
+        train.put("validation", cfg.validation());
+        org.lgsr.model.Checkpoint c = new org.lgsr.model.Checkpoint(model, e, train, org.lgsr.model.Checkpoint.fingerprint(data), test,
+                engine.parameters());
+        Path f = checkpointDir.resolve("epoch-" + e + ".lgsr");
+        if (keep > 0) {
+            c.write(f);
+            kept.addLast(f);
+            while (kept.size() > keep) {
+                try {
+                    java.nio.file.Files.deleteIfExists(kept.removeFirst());
+                } catch (java.io.IOException ex) {
+                    out.println("note: could not remove an old checkpoint: " + ex.getMessage());
+                }
+            }
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("folder", checkpointDir.toString());
+        info.put("latest", keep > 0 ? f.toString() : null);
+        if (selection > bestSelection) {
+            bestSelection = selection;
+            c.write(checkpointDir.resolve("best.lgsr"));
+            report.put("bestCheckpointEpoch", e);
+        }
+        info.put("best", checkpointDir.resolve("best.lgsr").toString());
+        report.put("checkpoints", info);
     }
 
     /** Adds a pass's statistics and the tables' health to the epoch's list, and prints its line. */

@@ -68,6 +68,9 @@ public interface TrainingEngine extends AutoCloseable {
 
     Metrics evaluate(Evaluator evaluator, Samples samples);
 
+    /** A copy of the recommendation module's parameters (ParamLayout order): what a checkpoint holds. */
+    float[] parameters();
+
     /** Extra report entries after an epoch (e.g. per-kernel times), or an empty map. */
     default Map<String, Object> epochExtras() {
         return Map.of();
@@ -161,6 +164,11 @@ public interface TrainingEngine extends AutoCloseable {
         @Override
         public RecTrainer.EpochStats trainEpoch(Samples train, int maxSteps, RecTrainer.StepListener listener, BooleanSupplier stop) {
             return trainer.trainEpoch(train, maxSteps, listener, stop);
+        }
+
+        @Override
+        public float[] parameters() {
+            return trainer.parameters().w.clone();
         }
 
         @Override

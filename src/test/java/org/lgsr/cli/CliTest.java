@@ -1,5 +1,6 @@
 package org.lgsr.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,6 +52,65 @@ class CliTest {
         assertTrue(last.contains(fragment), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    /**
+     * A run's checkpoints: epoch-N and best beside the report; lgsr evaluate gives the report's
+     * figures at that epoch; lgsr export writes E's rows as word2vec text, tsv and .npy, read back
+     * here and compared with the checkpoint.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void checkpointsEvaluateAndExport() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lgsr-ckpt");
+        java.nio.file.Path rep = dir.resolve("run.json");
+        Run t = run("train", "--epochs", "2", "--max-steps", "8", "--no-compare", "--keep", "1", "--report", rep.toString());
+        assertEquals(0, t.code(), t.err());
+        java.nio.file.Path ck = dir.resolve("run.ckpt");
+        assertTrue(java.nio.file.Files.isRegularFile(ck.resolve("best.lgsr")), "best.lgsr");
+        assertTrue(java.nio.file.Files.isRegularFile(ck.resolve("epoch-2.lgsr")), "epoch-2.lgsr");
+        assertFalse(java.nio.file.Files.exists(ck.resolve("epoch-1.lgsr")), "--keep 1 drops epoch 1");
+        java.util.Map<String, Object> report = new com.google.gson.Gson().fromJson(java.nio.file.Files.readString(rep), java.util.Map.class);
+        java.util.Map<String, Object> e2 = ((java.util.List<java.util.Map<String, Object>>) report.get("epochs")).get(1);
+        java.util.Map<String, Double> test = (java.util.Map<String, Double>) e2.get("test");
+        Run ev = run("evaluate", "--model", ck.resolve("epoch-2.lgsr").toString());
+        assertEquals(0, ev.code(), ev.err());
+        assertTrue(ev.out().contains(String.format(java.util.Locale.ROOT, "P@20 %.2f  MRR@20 %.2f", test.get("P@20"), test.get("MRR@20"))),
+                ev.out() + " vs " + test);
+        org.lgsr.model.Checkpoint c = org.lgsr.model.Checkpoint.read(ck.resolve("epoch-2.lgsr"));
+        float[] e = c.itemEmbeddings();
+        int d = c.model().dim(), n = c.model().numItems();
+        // word2vec text: "count dim", then "id v1 .. vd" per item
+        java.nio.file.Path w2v = dir.resolve("e.w2v");
+        assertEquals(0, run("export", "--model", ck.resolve("epoch-2.lgsr").toString(), "--format", "w2v", "--output", w2v.toString()).code());
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(w2v);
+        assertEquals((n - 1) + " " + d, lines.get(0));
+        assertEquals(n, lines.size());
+        String[] row7 = lines.get(7).split(" ");
+        assertEquals("7", row7[0]);
+        for (int k = 0; k < d; k++) assertEquals(e[7 * d + k], Float.parseFloat(row7[k + 1]));
+        java.nio.file.Path tsv = dir.resolve("e.tsv");
+        assertEquals(0, run("export", "--model", ck.resolve("epoch-2.lgsr").toString(), "--format", "tsv", "--output", tsv.toString()).code());
+        String[] t5 = java.nio.file.Files.readAllLines(tsv).get(4).split("\t");
+        assertEquals("5", t5[0]);
+        assertEquals(e[5 * d + d - 1], Float.parseFloat(t5[d]));
+        // .npy: magic, version 1.0, a header naming '<f4' and the shape, data from a 64-byte boundary
+        java.nio.file.Path npy = dir.resolve("e.npy");
+        assertEquals(0, run("export", "--model", ck.resolve("epoch-2.lgsr").toString(), "--format", "npy", "--output", npy.toString()).code());
+        byte[] b = java.nio.file.Files.readAllBytes(npy);
+        assertEquals((byte) 0x93, b[0]);
+        assertEquals("NUMPY", new String(b, 1, 5, java.nio.charset.StandardCharsets.US_ASCII));
+        int hl = (b[8] & 0xff) | (b[9] & 0xff) << 8;
+        String header = new String(b, 10, hl, java.nio.charset.StandardCharsets.US_ASCII);
+        assertTrue(header.contains("'descr': '<f4'") && header.contains("'shape': (" + n + ", " + d + ")") && header.endsWith("\n"), header);
+        assertEquals(0, (10 + hl) % 64, "data aligned to 64 bytes");
+        java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(b, 10 + hl, b.length - 10 - hl).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] got = new float[fb.remaining()];
+        fb.get(got);
+        assertArrayEquals(e, got);
+        assertOneLineError(run("export", "--model", ck.resolve("epoch-2.lgsr").toString(), "--format", "bin", "--output", npy.toString()),
+                "--format: unknown format 'bin'");
+        assertOneLineError(run("evaluate", "--model", dir.resolve("nothing.lgsr").toString()), "nothing.lgsr: no such file");
     }
 
     /** -V: the pom's version and the git commit the jar was built from. */

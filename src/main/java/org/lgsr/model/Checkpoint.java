@@ -1,0 +1,238 @@
+package org.lgsr.model;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32;
+import org.lgsr.data.DataException;
+import org.lgsr.data.Samples;
+import org.lgsr.data.SessionDataset;
+import org.lgsr.report.AtomicFiles;
+import org.lgsr.report.Json;
+
+/**
+ * A trained model on disk (format: docs/checkpoint-format.md). A file is the magic
+ * {@code LGSRCKPT}, the format version, and named sections, each with its length and CRC-32:
+ * {@code config} (JSON: the model's shape, the run's configuration, the epoch, its metrics, the
+ * dataset's fingerprint) and {@code params} (the recommendation module's flat parameter buffer,
+ * float32 little-endian, laid out by {@link ParamLayout}: E, P, the attention, the FFN, the
+ * aggregation, W3). Written to a temporary file and renamed; read back with every part checked:
+ * a truncated or corrupt file, another version, or a model that does not fit the dataset is
+ * one line naming the file and the problem.
+ *
+ * <p>Version 1 holds what evaluation, recommendation and export need. It does not hold the
+ * optimizer moments, the random states or the L_g tables, so a run cannot be resumed from it.
+ */
+public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> config, Map<String, Object> dataset,
+                         Map<String, Double> metrics, float[] params) {
+    /** The first 8 bytes of every checkpoint. */
+    public static final byte[] MAGIC = "LGSRCKPT".getBytes(StandardCharsets.US_ASCII);
+    /** The format version this code writes and reads. */
+    public static final int VERSION = 1;
+
+    public Checkpoint {
+        int n = new ParamLayout(model).total();
+        if (params.length != n) {
+            throw new IllegalArgumentException("checkpoint: " + params.length + " parameters for a model of " + n);
+        }
+    }
+
+    /** The dataset's fingerprint: name, item count, sample counts and a CRC-32 of the samples. */
+    public static Map<String, Object> fingerprint(SessionDataset ds) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("name", ds.name());
+        f.put("numItems", ds.numItems());
+        f.put("trainSamples", ds.train().size());
+        f.put("testSamples", ds.test().size());
+        CRC32 crc = new CRC32();
+        for (Samples s : new Samples[] {ds.train(), ds.test()}) {
+            update(crc, s.inputs().offsets());
+            update(crc, s.inputs().items());
+            update(crc, s.targets());
+        }
+        f.put("samplesCrc32", Long.toHexString(crc.getValue()));
+        return f;
+    }
+
+    private static void update(CRC32 crc, int[] a) {
+        ByteBuffer b = ByteBuffer.allocate(4 * Math.min(a.length, 1 << 16)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < a.length; ) {
+            b.clear();
+            int n = Math.min(a.length - i, b.capacity() / 4);
+            b.asIntBuffer().put(a, i, n);
+            crc.update(b.array(), 0, 4 * n);
+            i += n;
+        }
+    }
+
+    /** The item embeddings: rows 1 .. numItems - 1 of E (row 0 is padding), {@code numItems x dim}. */
+    public float[] itemEmbeddings() {
+        ParamLayout L = new ParamLayout(model);
+        float[] e = new float[L.E.size()];
+        System.arraycopy(params, L.E.offset(), e, 0, e.length);
+        return e;
+    }
+
+    /** Throws a one-line {@link DataException} unless this model fits {@code ds} (same item count and fingerprint). */
+    public void checkFits(SessionDataset ds, Path file) {
+        if (ds.numItems() != model.numItems()) {
+            throw new DataException(file + ": the model has " + (model.numItems() - 1) + " items, dataset " + ds.name() + " has "
+                    + (ds.numItems() - 1) + ": it was trained on another dataset (" + dataset.get("name") + ")");
+        }
+        Object want = dataset.get("samplesCrc32"), got = fingerprint(ds).get("samplesCrc32");
+        if (want != null && !want.equals(got)) {
+            throw new DataException(file + ": dataset " + ds.name() + " is not the one the model was trained on (its samples' CRC-32 is "
+                    + got + ", the model's " + want + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /** Writes this checkpoint to {@code file} (whole or not at all). */
+    public void write(Path file) {
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("format", "lgsr checkpoint " + VERSION);
+        cfg.put("model", modelMap(model));
+        cfg.put("epoch", epoch);
+        cfg.put("train", config);
+        cfg.put("dataset", dataset);
+        cfg.put("metrics", metrics);
+        byte[] json = Json.toJson(cfg).getBytes(StandardCharsets.UTF_8);
+        ByteBuffer p = ByteBuffer.allocate(4 * params.length).order(ByteOrder.LITTLE_ENDIAN);
+        p.asFloatBuffer().put(params);
+        try {
+            AtomicFiles.write(file, out -> {
+                DataOutputStream d = new DataOutputStream(out);
+                d.write(MAGIC);
+                d.writeInt(VERSION);
+                d.writeInt(2);
+                section(d, "config", json);
+                section(d, "params", p.array());
+                d.flush();
+            });
+        } catch (IOException e) {
+            throw new DataException(file + ": cannot write the checkpoint (" + e.getMessage() + ")");
+        }
+    }
+
+    private static void section(DataOutputStream d, String name, byte[] data) throws IOException {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        d.writeShort(n.length);
+        d.write(n);
+        d.writeLong(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        d.writeInt((int) crc.getValue());
+        d.write(data);
+    }
+
+    private static Map<String, Object> modelMap(ModelConfig m) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("numItems", m.numItems());
+        r.put("dim", m.dim());
+        r.put("maxLen", m.maxLen());
+        r.put("dropout", (double) m.dropout());
+        r.put("lambda2", (double) m.lambda2());
+        r.put("variant", m.variant().name());
+        r.put("hardSigmoid", m.hardSigmoid());
+        return r;
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    /** Reads and checks {@code file}; every problem is one line naming the file. */
+    @SuppressWarnings("unchecked")
+    public static Checkpoint read(Path file) {
+        Map<String, byte[]> sections = new LinkedHashMap<>();
+        try (InputStream in = Files.newInputStream(file)) {
+            DataInputStream d = new DataInputStream(new java.io.BufferedInputStream(in, 1 << 16));
+            byte[] magic = new byte[MAGIC.length];
+            d.readFully(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) throw new DataException(file + ": not an lgsr checkpoint (no LGSRCKPT at its start)");
+            int version = d.readInt();
+            if (version != VERSION) {
+                throw new DataException(file + ": checkpoint format version " + version + "; this lgsr reads version " + VERSION);
+            }
+            int count = d.readInt();
+            if (count < 1 || count > 64) throw new DataException(file + ": corrupt checkpoint (" + count + " sections)");
+            for (int s = 0; s < count; s++) {
+                int nameLen = d.readUnsignedShort();
+                if (nameLen > 64) throw new DataException(file + ": corrupt checkpoint (a section name of " + nameLen + " bytes)");
+                byte[] name = new byte[nameLen];
+                d.readFully(name);
+                String key = new String(name, StandardCharsets.UTF_8);
+                long len = d.readLong();
+                if (len < 0 || len > Integer.MAX_VALUE - 8) throw new DataException(file + ": corrupt checkpoint (section " + key + " of " + len + " bytes)");
+                int want = d.readInt();
+                byte[] data = new byte[(int) len];
+                d.readFully(data);
+                CRC32 crc = new CRC32();
+                crc.update(data);
+                if ((int) crc.getValue() != want) throw new DataException(file + ": corrupt checkpoint (section " + key + " fails its CRC-32 check)");
+                if (!key.equals("config") && !key.equals("params")) {
+                    throw new DataException(file + ": checkpoint section '" + key + "' is not part of format version " + VERSION);
+                }
+                if (sections.put(key, data) != null) throw new DataException(file + ": corrupt checkpoint (section " + key + " twice)");
+            }
+            if (d.read() != -1) throw new DataException(file + ": corrupt checkpoint (bytes after the last section)");
+        } catch (NoSuchFileException e) {
+            throw new DataException(file + ": no such file");
+        } catch (EOFException e) {
+            throw new DataException(file + ": truncated checkpoint (the file ends inside it)");
+        } catch (IOException e) {
+            throw new DataException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        for (String need : new String[] {"config", "params"}) {
+            if (!sections.containsKey(need)) throw new DataException(file + ": corrupt checkpoint (no " + need + " section)");
+        }
+        Map<String, Object> cfg;
+        ModelConfig model;
+        try {
+            cfg = Json.fromJson(new String(sections.get("config"), StandardCharsets.UTF_8), Map.class);
+            Map<String, Object> m = (Map<String, Object>) cfg.get("model");
+            model = new ModelConfig(num(m, "numItems"), num(m, "dim"), num(m, "maxLen"), ((Number) m.get("dropout")).floatValue(),
+                    ((Number) m.get("lambda2")).floatValue(), Variant.valueOf((String) m.get("variant")), (Boolean) m.get("hardSigmoid"));
+        } catch (RuntimeException e) {
+            throw new DataException(file + ": corrupt checkpoint (its config section does not describe a model: " + e.getMessage() + ")");
+        }
+        byte[] pb = sections.get("params");
+        int n = new ParamLayout(model).total();
+        if (pb.length != 4L * n) {
+            throw new DataException(file + ": corrupt checkpoint (" + pb.length / 4 + " parameters for a " + model.variant() + " model of " + n + ")");
+        }
+        float[] params = new float[n];
+        ByteBuffer.wrap(pb).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        Object mm = cfg.get("metrics");
+        if (mm instanceof Map<?, ?> map) map.forEach((k, v) -> metrics.put(String.valueOf(k), ((Number) v).doubleValue()));
+        return new Checkpoint(model, num(cfg, "epoch"), (Map<String, Object>) cfg.getOrDefault("train", Map.of()),
+                (Map<String, Object>) cfg.getOrDefault("dataset", Map.of()), metrics, params);
+    }
+
+    private static int num(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (!(v instanceof Number n)) throw new IllegalArgumentException("no number " + key);
+        return n.intValue();
+    }
+
+    /** The bytes of a checkpoint (for tests that corrupt them). */
+    static byte[] bytesOf(Checkpoint c) throws IOException {
+        Path tmp = Files.createTempFile("lgsr-ckpt", ".lgsr");
+        try {
+            c.write(tmp);
+            return Files.readAllBytes(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
