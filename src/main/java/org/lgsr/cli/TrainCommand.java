@@ -149,6 +149,15 @@ final class TrainCommand implements Runnable {
     @Option(names = "--no-compare", description = "Do not put the result beside S-POP and Item-KNN on the same data at the end.")
     boolean noCompare;
 
+    @Option(names = "--resume", paramLabel = "CKPT",
+            description = "Continue the run that wrote this checkpoint (epoch-N.lgsr or best.lgsr) after its epoch, with the run's own "
+                    + "settings (give no other flag): the same losses and metrics as a run that never stopped.")
+    Path resume;
+
+    /** Set when this command continues a run: the checkpoint read from --resume. */
+    private org.lgsr.model.Checkpoint resumeCheckpoint;
+    private Path resumeFile;
+
     @Option(names = "--checkpoint-dir", paramLabel = "DIR",
             description = "Where the checkpoints go (default: beside the report, REPORT without .json plus .ckpt/): epoch-N.lgsr after every "
                     + "evaluated epoch and best.lgsr, the best epoch (validation P@20 with --validation, else test P@20). docs/checkpoint-format.md.")
@@ -180,8 +189,34 @@ final class TrainCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** This command's own arguments (what follows {@code train} on the command line). */
+    private java.util.List<String> ownArgs() {
+        java.util.List<String> all = spec.commandLine().getParseResult().originalArgs();
+        int i = all.indexOf(spec.name());
+        return i >= 0 && resumeCheckpoint == null ? all.subList(i + 1, all.size()) : all;
+    }
+
     @Override
+    @SuppressWarnings("unchecked")
     public void run() {
+        if (resume != null) {
+            if (spec.commandLine().getParseResult().matchedOptions().size() > 1) {
+                throw new IllegalArgumentException("--resume continues the run with its own settings: give no other flag");
+            }
+            org.lgsr.model.Checkpoint c = org.lgsr.model.Checkpoint.read(resume);
+            if (!c.resumable()) {
+                throw new IllegalArgumentException("--resume: " + resume + " holds the model only, not the run's state (a checkpoint of the GPU engine, "
+                        + "or of a run without its command line): it can be evaluated or exported, not resumed");
+            }
+            java.util.List<String> args = (java.util.List<String>) c.resume().get("args");
+            TrainCommand again = new TrainCommand();
+            picocli.CommandLine cl = new picocli.CommandLine(again);
+            cl.parseArgs(args.toArray(String[]::new));
+            again.resumeCheckpoint = c;
+            again.resumeFile = resume;
+            again.run();
+            return;
+        }
         // every check that needs neither the device nor the data comes first: an error is then the only line
         if (!preset.equals("auto") && !preset.equals("paper") && !preset.equals("quick")) {
             throw new IllegalArgumentException("--preset: unknown preset '" + preset + "'; known: auto, paper, quick");
@@ -261,7 +296,8 @@ final class TrainCommand implements Runnable {
                     : org.lgsr.train.TrainingEngine.Cpu.FACTORY;
             String deviceLine = sim ? "sim: " + org.lgsr.gpu.GpuProbe.current().summary()
                     : gpu ? "gpu: " + org.lgsr.gpu.GpuProbe.get().summary() + (tf32 ? " (TF32 products)" : " (FP32)") : "cpu";
-            new Trainer(ds, cfg, System.out, reportFile, factory).compareWithBaselines(!noCompare).checkpoints(ckptDir, keep).run("lgsr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+            new Trainer(ds, cfg, System.out, reportFile, factory).compareWithBaselines(!noCompare).checkpoints(ckptDir, keep)
+                    .commandArgs(ownArgs()).resume(resumeCheckpoint, resumeFile).run("lgsr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
                     deviceLine, stop::get);
         } finally {
             finished.countDown();

@@ -30,11 +30,13 @@ import org.lgsr.report.Json;
  * a truncated or corrupt file, another version, or a model that does not fit the dataset is
  * one line naming the file and the problem.
  *
- * <p>Version 1 holds what evaluation, recommendation and export need. It does not hold the
- * optimizer moments, the random states or the L_g tables, so a run cannot be resumed from it.
+ * <p>For a resume the CPU engine's checkpoints add {@code adam.m} and {@code adam.v} (Adam's
+ * moments, float32) and a {@code resume} entry in the config (the run's command line, Adam's step
+ * count, the epochs done and the report's epoch rows so far). The random states need no room:
+ * every random stream of a run is a function of the seed and the epoch or step.
  */
 public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> config, Map<String, Object> dataset,
-                         Map<String, Double> metrics, float[] params) {
+                         Map<String, Double> metrics, float[] params, float[] adamM, float[] adamV, Map<String, Object> resume) {
     /** The first 8 bytes of every checkpoint. */
     public static final byte[] MAGIC = "LGSRCKPT".getBytes(StandardCharsets.US_ASCII);
     /** The format version this code writes and reads. */
@@ -45,6 +47,20 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
         if (params.length != n) {
             throw new IllegalArgumentException("checkpoint: " + params.length + " parameters for a model of " + n);
         }
+        if ((adamM == null) != (adamV == null) || (adamM != null && (adamM.length != n || adamV.length != n))) {
+            throw new IllegalArgumentException("checkpoint: Adam's moments must both be there, each of " + n + " values, or neither");
+        }
+    }
+
+    /** A checkpoint without the state a resume needs. */
+    public Checkpoint(ModelConfig model, int epoch, Map<String, Object> config, Map<String, Object> dataset, Map<String, Double> metrics,
+                      float[] params) {
+        this(model, epoch, config, dataset, metrics, params, null, null, null);
+    }
+
+    /** Whether this checkpoint holds what resuming its run needs (Adam's moments and the run's state). */
+    public boolean resumable() {
+        return adamM != null && resume != null;
     }
 
     /** The dataset's fingerprint: name, item count, sample counts and a CRC-32 of the samples. */
@@ -107,22 +123,38 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
         cfg.put("train", config);
         cfg.put("dataset", dataset);
         cfg.put("metrics", metrics);
+        if (resume != null) cfg.put("resume", resume);
         byte[] json = Json.toJson(cfg).getBytes(StandardCharsets.UTF_8);
-        ByteBuffer p = ByteBuffer.allocate(4 * params.length).order(ByteOrder.LITTLE_ENDIAN);
-        p.asFloatBuffer().put(params);
         try {
             AtomicFiles.write(file, out -> {
                 DataOutputStream d = new DataOutputStream(out);
                 d.write(MAGIC);
                 d.writeInt(VERSION);
-                d.writeInt(2);
+                d.writeInt(adamM == null ? 2 : 4);
                 section(d, "config", json);
-                section(d, "params", p.array());
+                section(d, "params", floats(params));
+                if (adamM != null) {
+                    section(d, "adam.m", floats(adamM));
+                    section(d, "adam.v", floats(adamV));
+                }
                 d.flush();
             });
         } catch (IOException e) {
             throw new DataException(file + ": cannot write the checkpoint (" + e.getMessage() + ")");
         }
+    }
+
+    private static byte[] floats(float[] a) {
+        ByteBuffer b = ByteBuffer.allocate(4 * a.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(a);
+        return b.array();
+    }
+
+    private static float[] floats(byte[] b, int n, Path file, String name) {
+        if (b.length != 4L * n) throw new DataException(file + ": corrupt checkpoint (" + b.length / 4 + " values in section " + name + ", not " + n + ")");
+        float[] a = new float[n];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(a);
+        return a;
     }
 
     private static void section(DataOutputStream d, String name, byte[] data) throws IOException {
@@ -179,7 +211,7 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
                 CRC32 crc = new CRC32();
                 crc.update(data);
                 if ((int) crc.getValue() != want) throw new DataException(file + ": corrupt checkpoint (section " + key + " fails its CRC-32 check)");
-                if (!key.equals("config") && !key.equals("params")) {
+                if (!key.equals("config") && !key.equals("params") && !key.equals("adam.m") && !key.equals("adam.v")) {
                     throw new DataException(file + ": checkpoint section '" + key + "' is not part of format version " + VERSION);
                 }
                 if (sections.put(key, data) != null) throw new DataException(file + ": corrupt checkpoint (section " + key + " twice)");
@@ -210,13 +242,17 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
         if (pb.length != 4L * n) {
             throw new DataException(file + ": corrupt checkpoint (" + pb.length / 4 + " parameters for a " + model.variant() + " model of " + n + ")");
         }
-        float[] params = new float[n];
-        ByteBuffer.wrap(pb).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params);
+        float[] params = floats(pb, n, file, "params");
+        if (sections.containsKey("adam.m") != sections.containsKey("adam.v")) {
+            throw new DataException(file + ": corrupt checkpoint (one of Adam's two moments without the other)");
+        }
+        float[] m = sections.containsKey("adam.m") ? floats(sections.get("adam.m"), n, file, "adam.m") : null;
+        float[] v = sections.containsKey("adam.v") ? floats(sections.get("adam.v"), n, file, "adam.v") : null;
         Map<String, Double> metrics = new LinkedHashMap<>();
         Object mm = cfg.get("metrics");
-        if (mm instanceof Map<?, ?> map) map.forEach((k, v) -> metrics.put(String.valueOf(k), ((Number) v).doubleValue()));
+        if (mm instanceof Map<?, ?> map) map.forEach((k, val) -> metrics.put(String.valueOf(k), ((Number) val).doubleValue()));
         return new Checkpoint(model, num(cfg, "epoch"), (Map<String, Object>) cfg.getOrDefault("train", Map.of()),
-                (Map<String, Object>) cfg.getOrDefault("dataset", Map.of()), metrics, params);
+                (Map<String, Object>) cfg.getOrDefault("dataset", Map.of()), metrics, params, m, v, (Map<String, Object>) cfg.get("resume"));
     }
 
     private static int num(Map<String, Object> m, String key) {

@@ -8,8 +8,9 @@ import org.lgsr.data.DataException;
 
 /** JSON reports, written atomically (temporary file, then rename). */
 public final class Json {
+    // numbers read into maps and lists stay whole where they were written whole (an epoch is 1, not 1.0)
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
-            .disableHtmlEscaping().create();
+            .disableHtmlEscaping().setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE).create();
 
     private Json() {
     }

@@ -47,6 +47,9 @@ public final class Trainer {
     private boolean compare = true;
     private Path checkpointDir;
     private int keep = 2;
+    private List<String> args;
+    private org.lgsr.model.Checkpoint resumeFrom;
+    private Path resumePath;
 
     public Trainer(SessionDataset data, TrainConfig cfg, PrintStream out, Path reportFile) {
         this(data, cfg, out, reportFile, TrainingEngine.Cpu.FACTORY);
@@ -77,6 +80,19 @@ public final class Trainer {
         if (keep < 0) throw new IllegalArgumentException("--keep: must be >= 0, got " + keep);
         this.checkpointDir = dir;
         this.keep = keep;
+        return this;
+    }
+
+    /** The run's command-line arguments, stored in its checkpoints so that {@code --resume} can rebuild the run. */
+    public Trainer commandArgs(List<String> args) {
+        this.args = List.copyOf(args);
+        return this;
+    }
+
+    /** Continues the run that wrote checkpoint {@code c} ({@code file}) after its epoch, as if it had never stopped. */
+    public Trainer resume(org.lgsr.model.Checkpoint c, Path file) {
+        this.resumeFrom = c;
+        this.resumePath = file;
         return this;
     }
 
@@ -161,7 +177,8 @@ public final class Trainer {
                         g.get("nodes"), g.get("edges"), g.get("walks"), g.get("walkSteps"), g.get("pairsPerPass"),
                         ((Number) g.get("setupSeconds")).doubleValue());
             }
-            for (int e = 1; e <= cfg.epochs() && !interrupted; e++) {
+            int firstEpoch = resumeFrom == null ? 1 : restore(engine, model, bestP, bestM, bestValid, ks, selectK);
+            for (int e = firstEpoch; e <= cfg.epochs() && !interrupted; e++) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("epoch", e);
                 List<Map<String, Object>> passes = new ArrayList<>();
@@ -237,7 +254,8 @@ public final class Trainer {
                         line += String.format(Locale.ROOT, "  valid P@%d %.2f MRR@%d %.2f |", selectK, mv.precision(selectK), selectK, mv.mrr(selectK));
                     }
                     line += "  " + m.summary();
-                    if (checkpointDir != null) saveCheckpoint(engine, model, e, asMap(m, ks), mv != null ? mv.precision(selectK) : m.precision(selectK));
+                    pendingTest = asMap(m, ks);
+                    pendingSelection = mv != null ? mv.precision(selectK) : m.precision(selectK);
                 }
                 row.put("evalSeconds", evalSecs);
                 row.putAll(engine.epochExtras());
@@ -247,6 +265,12 @@ public final class Trainer {
                 putBest(ks, bestP, bestM, bestValid, selectK);
                 report.put("wallSeconds", (System.nanoTime() - runStart) / 1e9);
                 if (!interrupted) writeReport();
+                // the checkpoint after the report: once it is there, its epoch's report is too (and again with the checkpoint's names)
+                if (checkpointDir != null && pendingTest != null) {
+                    saveCheckpoint(engine, model, e, pendingTest, pendingSelection);
+                    if (!interrupted) writeReport();
+                }
+                pendingTest = null;
             }
         } catch (RuntimeException ex) {
             report.put("status", "failed: " + ex.getMessage());
@@ -263,6 +287,8 @@ public final class Trainer {
         return new Result(report, interrupted);
     }
 
+    private Map<String, Double> pendingTest;
+    private double pendingSelection;
     private double bestSelection = Double.NEGATIVE_INFINITY;
     private final java.util.ArrayDeque<Path> kept = new java.util.ArrayDeque<>();
 
@@ -276,8 +302,18 @@ public final class Trainer {
         train.put("lr", cfg.lr());
         train.put("lrSchedule", cfg.lrSchedule());
         train.put("validation", cfg.validation());
-        org.lgsr.model.Checkpoint c = new org.lgsr.model.Checkpoint(model, e, train, org.lgsr.model.Checkpoint.fingerprint(data), test,
-                engine.parameters());
+        TrainingEngine.State st = args == null ? null : engine.state();
+        org.lgsr.model.Checkpoint c;
+        if (st == null) {
+            c = new org.lgsr.model.Checkpoint(model, e, train, org.lgsr.model.Checkpoint.fingerprint(data), test, engine.parameters());
+        } else {
+            Map<String, Object> resume = new LinkedHashMap<>();
+            resume.put("args", args);
+            resume.put("step", st.step());
+            resume.put("epochsDone", st.epochsDone());
+            resume.put("epochs", new ArrayList<>(epochs));
+            c = new org.lgsr.model.Checkpoint(model, e, train, org.lgsr.model.Checkpoint.fingerprint(data), test, st.w(), st.m(), st.v(), resume);
+        }
         Path f = checkpointDir.resolve("epoch-" + e + ".lgsr");
         if (keep > 0) {
             c.write(f);
@@ -300,6 +336,59 @@ public final class Trainer {
         }
         info.put("best", checkpointDir.resolve("best.lgsr").toString());
         report.put("checkpoints", info);
+    }
+
+    /**
+     * Puts the checkpoint's run back: the engine's state, the report's epoch rows and the best
+     * figures so far; returns the first epoch to train. A run whose global encoder still has
+     * passes to run after the checkpoint is refused (its state is not in checkpoints yet).
+     */
+    @SuppressWarnings("unchecked")
+    private int restore(TrainingEngine engine, ModelConfig model, Best[] bestP, Best[] bestM, Best bestValid, int[] ks, int selectK) {
+        org.lgsr.model.Checkpoint c = resumeFrom;
+        Map<String, Object> r = c.resume();
+        if (!model.equals(c.model())) throw new IllegalArgumentException("--resume: " + resumePath + " holds a model of another shape than this run's");
+        c.checkFits(data, resumePath);
+        if (cfg.joint()) {
+            for (int e = c.epoch() + 1; e <= cfg.epochs(); e++) {
+                if (cfg.global().activeIn(e)) {
+                    throw new IllegalArgumentException("--resume: the global encoder (L_g) of this run still has passes in epoch " + e
+                            + ", and its state is not in checkpoints yet: resuming is possible once L_g is done (after epoch "
+                            + cfg.global().epochs() + " with the default pre-training)");
+                }
+            }
+        }
+        engine.restore(new TrainingEngine.State(c.params(), c.adamM(), c.adamV(), ((Number) r.get("step")).longValue(),
+                ((Number) r.get("epochsDone")).intValue()));
+        for (Object o : (List<Object>) r.get("epochs")) {
+            Map<String, Object> row = (Map<String, Object>) o;
+            epochs.add(row);
+            int e = ((Number) row.get("epoch")).intValue();
+            Map<String, Object> t = (Map<String, Object>) row.get("test");
+            if (t != null) {
+                for (int i = 0; i < ks.length; i++) {
+                    bestP[i].offer(((Number) t.get("P@" + ks[i])).doubleValue(), e);
+                    bestM[i].offer(((Number) t.get("MRR@" + ks[i])).doubleValue(), e);
+                }
+                Map<String, Object> v = (Map<String, Object>) row.get("validation");
+                if (v != null) bestValid.offer(((Number) v.get("P@" + selectK)).doubleValue(), e);
+                double sel = v != null ? ((Number) v.get("P@" + selectK)).doubleValue() : ((Number) t.get("P@" + selectK)).doubleValue();
+                bestSelection = Math.max(bestSelection, sel);
+            }
+        }
+        if (checkpointDir != null) {
+            for (int e = 1; e <= c.epoch(); e++) {
+                Path f = checkpointDir.resolve("epoch-" + e + ".lgsr");
+                if (java.nio.file.Files.exists(f)) kept.addLast(f);
+            }
+        }
+        Map<String, Object> from = new LinkedHashMap<>();
+        from.put("checkpoint", resumePath.toString());
+        from.put("epoch", c.epoch());
+        report.put("resumedFrom", from);
+        out.printf(Locale.ROOT, "resumed from %s: epoch %d of %d done, Adam step %d%n", resumePath, c.epoch(), cfg.epochs(),
+                ((Number) r.get("step")).longValue());
+        return c.epoch() + 1;
     }
 
     /** Adds a pass's statistics and the tables' health to the epoch's list, and prints its line. */

@@ -71,6 +71,20 @@ public interface TrainingEngine extends AutoCloseable {
     /** A copy of the recommendation module's parameters (ParamLayout order): what a checkpoint holds. */
     float[] parameters();
 
+    /** What resuming a run needs of the recommendation module: parameters, Adam's moments and step, epochs done. */
+    record State(float[] w, float[] m, float[] v, long step, int epochsDone) {
+    }
+
+    /** The state to save for a resume; null when this engine cannot resume (a checkpoint then holds the parameters only). */
+    default State state() {
+        return null;
+    }
+
+    /** Puts back a saved state (before the first epoch of a resumed run). */
+    default void restore(State s) {
+        throw new UnsupportedOperationException("this engine cannot resume a run (the GPU engine's checkpoints hold its parameters only)");
+    }
+
     /** Extra report entries after an epoch (e.g. per-kernel times), or an empty map. */
     default Map<String, Object> epochExtras() {
         return Map.of();
@@ -169,6 +183,17 @@ public interface TrainingEngine extends AutoCloseable {
         @Override
         public float[] parameters() {
             return trainer.parameters().w.clone();
+        }
+
+        @Override
+        public State state() {
+            org.lgsr.model.Parameters p = trainer.parameters();
+            return new State(p.w.clone(), p.m.clone(), p.v.clone(), p.step, trainer.epochsDone());
+        }
+
+        @Override
+        public void restore(State s) {
+            trainer.restore(s.w(), s.m(), s.v(), s.step(), s.epochsDone());
         }
 
         @Override

@@ -111,6 +111,12 @@ class CliTest {
         assertOneLineError(run("export", "--model", ck.resolve("epoch-2.lgsr").toString(), "--format", "bin", "--output", npy.toString()),
                 "--format: unknown format 'bin'");
         assertOneLineError(run("evaluate", "--model", dir.resolve("nothing.lgsr").toString()), "nothing.lgsr: no such file");
+        assertOneLineError(run("train", "--resume", ck.resolve("epoch-2.lgsr").toString(), "--epochs", "5"),
+                "--resume continues the run with its own settings: give no other flag");
+        // a checkpoint with the model only (as the GPU engine writes them) cannot be resumed
+        java.nio.file.Path bare = dir.resolve("bare.lgsr");
+        new org.lgsr.model.Checkpoint(c.model(), c.epoch(), c.config(), c.dataset(), c.metrics(), c.params()).write(bare);
+        assertOneLineError(run("train", "--resume", bare.toString()), "holds the model only, not the run's state");
     }
 
     /** -V: the pom's version and the git commit the jar was built from. */

@@ -66,6 +66,23 @@ public final class RecTrainer implements AutoCloseable {
         return params;
     }
 
+    /** Epochs trained so far (the next epoch's shuffle is {@link #epochOrder}(N, seed, this)). */
+    public int epochsDone() {
+        return epoch;
+    }
+
+    /** Puts back a saved state: parameters, Adam's moments and step count, and the epochs done. */
+    public void restore(float[] w, float[] m, float[] v, long step, int epochsDone) {
+        if (w.length != params.w.length || m.length != params.m.length || v.length != params.v.length) {
+            throw new IllegalArgumentException("saved state of " + w.length + " parameters for a model of " + params.w.length);
+        }
+        System.arraycopy(w, 0, params.w, 0, w.length);
+        System.arraycopy(m, 0, params.m, 0, m.length);
+        System.arraycopy(v, 0, params.v, 0, v.length);
+        params.step = step;
+        epoch = epochsDone;
+    }
+
     public CpuModel engine() {
         return engine;
     }

@@ -1,0 +1,75 @@
+package org.lgsr.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A run killed with SIGKILL in the middle of an epoch, resumed from its last checkpoint with
+ * {@code lgsr train --resume}, gives the losses and metrics of a run that never stopped, to the
+ * last bit ({@code --threads 1}); for LGSR-C, LGSR-A and full LGSR (whose global encoder, with the
+ * default pre-training, is done after epoch 1).
+ */
+class ResumeTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"lgsr-c", "lgsr-a", "lgsr"})
+    @SuppressWarnings("unchecked")
+    void aKilledRunResumesToTheSameNumbers(String variant) throws Exception {
+        Path dir = Files.createTempDirectory("lgsr-resume");
+        List<String> common = new ArrayList<>(List.of("train", "--variant", variant, "--epochs", "3", "--max-steps", "25", "--threads", "1",
+                "--no-compare", "--keep", "3"));
+        if (variant.equals("lgsr")) common.addAll(List.of("--preset", "quick", "--g-max-batches", "4"));
+        // the run that never stops
+        List<String> a = new ArrayList<>(common);
+        a.addAll(List.of("--report", dir.resolve("a.json").toString()));
+        CliTest.Run ra = CliTest.run(a.toArray(String[]::new));
+        assertEquals(0, ra.code(), ra.err());
+
+        // the same run in its own JVM, killed with SIGKILL once epoch 1's checkpoint is there
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("--add-modules") || arg.startsWith("-Xmx")) cmd.add(arg);
+        }
+        if (cmd.stream().noneMatch(s -> s.startsWith("--add-modules"))) cmd.add("--add-modules=jdk.incubator.vector");
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(common);
+        cmd.addAll(List.of("--report", dir.resolve("b.json").toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("b.log").toFile()).start();
+        Path ckpt = dir.resolve("b.ckpt/epoch-1.lgsr");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (!Files.exists(ckpt) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(10);
+        assertTrue(Files.exists(ckpt), "epoch 1's checkpoint: " + Files.readString(dir.resolve("b.log")));
+        p.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs
+        p.waitFor(30, TimeUnit.SECONDS);
+        assertNotEquals(0, p.exitValue(), "the run was killed before it finished: " + Files.readString(dir.resolve("b.log")));
+        Map<String, Object> partial = new com.google.gson.Gson().fromJson(Files.readString(dir.resolve("b.json")), Map.class);
+        assertEquals("running", partial.get("status"), "the killed run's report says it never finished");
+
+        CliTest.Run rb = CliTest.run("train", "--resume", ckpt.toString());
+        assertEquals(0, rb.code(), rb.err());
+        assertTrue(rb.out().contains("resumed from " + ckpt + ": epoch 1 of 3 done"), rb.out());
+
+        Map<String, Object> ja = new com.google.gson.Gson().fromJson(Files.readString(dir.resolve("a.json")), Map.class);
+        Map<String, Object> jb = new com.google.gson.Gson().fromJson(Files.readString(dir.resolve("b.json")), Map.class);
+        assertEquals("completed", jb.get("status"));
+        List<Map<String, Object>> ea = (List<Map<String, Object>>) ja.get("epochs"), eb = (List<Map<String, Object>>) jb.get("epochs");
+        assertEquals(3, eb.size());
+        for (int e = 0; e < 3; e++) {
+            for (String k : new String[] {"trainLoss", "firstStepLoss", "steps", "test"}) {
+                assertEquals(ea.get(e).get(k), eb.get(e).get(k), variant + ", epoch " + (e + 1) + ", " + k);
+            }
+        }
+        assertEquals(ja.get("bestTest"), jb.get("bestTest"), variant + ": best figures");
+    }
+}
