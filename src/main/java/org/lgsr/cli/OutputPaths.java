@@ -46,4 +46,40 @@ final class OutputPaths {
         if (e instanceof FileSystemException f) return (f.getReason() != null ? f.getReason().toLowerCase(java.util.Locale.ROOT) : "cannot write") + ": " + f.getFile();
         return String.valueOf(e.getMessage());
     }
+
+    /**
+     * Refuses to write data into {@code dir} when it holds anything (unless {@code force}), and
+     * always when the files would replace a named dataset of the data root ({@code $LGSR_DATA} or
+     * ./data): {@code targets} are the folders (relative to {@code dir}, "" for dir itself) the
+     * command writes.
+     */
+    static void checkDataOutput(Path dir, boolean force, String flag, java.util.List<String> targets) {
+        checkDataOutput(dir, force, flag, targets, org.lgsr.data.Datasets.dataRoot(null));
+    }
+
+    /** {@link #checkDataOutput(Path, boolean, String, java.util.List)} with the data root given. */
+    static void checkDataOutput(Path dir, boolean force, String flag, java.util.List<String> targets, Path dataRoot) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.exists(abs) && !Files.isDirectory(abs)) throw new IllegalArgumentException(flag + ": " + abs + " is a file, not a folder");
+        Path root = dataRoot.toAbsolutePath().normalize();
+        for (String t : targets) {
+            Path target = t.isEmpty() ? abs : abs.resolve(t).normalize();
+            for (String named : org.lgsr.data.Datasets.FOLDERS.values()) {
+                Path namedDir = root.resolve(named);
+                if (target.equals(namedDir) && Files.isDirectory(namedDir)) {
+                    throw new IllegalArgumentException(flag + ": " + target + " is the data root's " + named
+                            + " dataset; lgsr never writes over it (choose another folder)");
+                }
+            }
+        }
+        if (!force && Files.isDirectory(abs)) {
+            try (java.util.stream.Stream<Path> s = Files.list(abs)) {
+                if (s.findAny().isPresent()) {
+                    throw new IllegalArgumentException(flag + ": folder " + abs + " is not empty; --force writes into it (replacing its files)");
+                }
+            } catch (IOException e) {
+                throw new IllegalArgumentException(flag + ": cannot read " + abs + " (" + reason(e) + ")");
+            }
+        }
+    }
 }

@@ -20,11 +20,17 @@ final class PreprocessCommand implements Runnable {
             description = "yoochoose-clicks.dat or train-item-views.csv (or the folder holding it).")
     Path input;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder (empty, or --force).")
     Path output;
+
+    @Option(names = "--force", description = "Write into a folder that is not empty (never over the data root's named datasets).")
+    boolean force;
 
     @Override
     public void run() {
+        if (!java.nio.file.Files.exists(input)) throw new org.lgsr.data.DataException("--input: " + input + ": no such file or folder");
+        OutputPaths.checkDataOutput(output, force, "--output",
+                format == Format.yoochoose ? java.util.List.of("", "yoochoose1_64", "yoochoose1_4") : java.util.List.of("", "diginetica"));
         long t0 = System.nanoTime();
         Preprocessor.Format f = format == Format.yoochoose ? Preprocessor.Format.YOOCHOOSE : Preprocessor.Format.DIGINETICA;
         Preprocessor.Result r = Preprocessor.run(f, input, output,

@@ -15,6 +15,9 @@ final class SynthCommand implements Runnable {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder to write train.txt, test.txt, all_train_seq.txt into.")
     Path output;
 
+    @Option(names = "--force", description = "Write into a folder that is not empty (never over the data root's named datasets).")
+    boolean force;
+
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -29,6 +32,7 @@ final class SynthCommand implements Runnable {
 
     @Override
     public void run() {
+        OutputPaths.checkDataOutput(output, force, "--output", java.util.List.of(""));
         SyntheticData.Config c = SyntheticData.Config.defaults().withSeed(seed).withSize(items, trainSessions, testSessions);
         SessionDataset ds = SyntheticData.generate(c);
         PickleIO.writeSessions(output.resolve(DatasetLoader.ALL_TRAIN_SEQ), ds.trainSessions());

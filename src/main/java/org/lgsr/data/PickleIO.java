@@ -139,7 +139,13 @@ public final class PickleIO {
         if (o instanceof Object[] a) return "a tuple of " + a.length;
         if (o instanceof List<?> l) return "a list of " + l.size();
         if (o instanceof String s) return "the string '" + (s.length() > 20 ? s.substring(0, 20) + "..." : s) + "'";
-        return "a " + o.getClass().getSimpleName();
+        if (o instanceof java.util.Map<?, ?> m) return "a dict of " + m.size();
+        if (o instanceof Integer || o instanceof Long || o instanceof java.math.BigInteger) return "the int " + o;
+        if (o instanceof Double || o instanceof Float) return "the float " + o;
+        if (o instanceof Boolean b) return b ? "True" : "False";
+        if (o instanceof byte[] b) return "bytes of " + b.length;
+        if (o instanceof java.util.Set<?> st) return "a set of " + st.size();
+        return "an object of a kind a dataset does not hold";
     }
 
     // ---------------------------------------------------------------- writing

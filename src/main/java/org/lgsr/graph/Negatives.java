@@ -26,7 +26,8 @@ public final class Negatives {
 
     Negatives(LogUniformSampler sampler, int numSampled, boolean unique, long seed) {
         if (unique && numSampled > sampler.range()) {
-            throw new IllegalArgumentException(numSampled + " unique negatives but only " + sampler.range() + " nodes");
+            throw new IllegalArgumentException("--negatives: " + numSampled + " unique negatives per batch, but the item graph has only "
+                    + sampler.range() + " nodes: give --negatives " + sampler.range() + " or fewer");
         }
         this.sampler = sampler;
         this.numSampled = numSampled;

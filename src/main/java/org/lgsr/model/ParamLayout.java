@@ -86,7 +86,13 @@ public final class ParamLayout {
 
     private static View add(List<View> vs, int[] off, String name, long rows, int cols) {
         long end = off[0] + rows * cols;
-        if (end > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("parameters do not fit one array: " + end);
+        if (end > Integer.MAX_VALUE - 16) {
+            if (name.equals("E")) {
+                throw new IllegalArgumentException("the item table E needs " + rows + " x " + cols + " floats, more than one Java array holds: the largest item id ("
+                        + (rows - 1) + ") is too large; renumber the items 1..n (lgsr preprocess does) or lower --dim");
+            }
+            throw new IllegalArgumentException("the model's " + end + " parameters do not fit one Java array (2^31 - 16): lower --dim");
+        }
         View v = new View(name, off[0], (int) rows, cols);
         vs.add(v);
         off[0] = (int) end;

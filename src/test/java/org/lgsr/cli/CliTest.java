@@ -218,6 +218,34 @@ class CliTest {
         assertTrue(stats.out().contains("train sessions        500"), stats.out());
     }
 
+    /** synth and preprocess write only into an empty folder (or with --force), never over the data root's named datasets. */
+    @Test
+    void dataOutputsAreNotOverwrittenByAccident() throws Exception {
+        Path out = dir.resolve("syn-once");
+        String[] small = {"--items", "100", "--train-sessions", "200", "--test-sessions", "50"};
+        java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("synth", "--output", out.toString()));
+        a.addAll(java.util.List.of(small));
+        assertEquals(0, run(a.toArray(String[]::new)).code());
+        assertOneLineError(run(a.toArray(String[]::new)), "--output: folder " + out.toAbsolutePath() + " is not empty; --force writes into it");
+        a.add("--force");
+        assertEquals(0, run(a.toArray(String[]::new)).code());
+        Path root = Files.createDirectories(dir.resolve("root/diginetica")).getParent();
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> OutputPaths.checkDataOutput(root, true, "--output", java.util.List.of("", "diginetica"), root));
+        assertTrue(e.getMessage().contains("is the data root's diginetica dataset; lgsr never writes over it"), e.getMessage());
+        OutputPaths.checkDataOutput(dir.resolve("elsewhere"), false, "--output", java.util.List.of("", "diginetica"), root);
+    }
+
+    /** The two messages a new user found cryptic now name the cause and the flag. */
+    @Test
+    void sizeErrorsNameTheCause() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new org.lgsr.model.ParamLayout(new org.lgsr.model.ModelConfig(30_000_001, 100, 19, 0.3f, 1e-5f, org.lgsr.model.Variant.LGSR_C, true)));
+        assertTrue(e.getMessage().contains("the largest item id (30000000) is too large; renumber the items"), e.getMessage());
+        assertOneLineError(run("train", "--variant", "lgsr", "--negatives", "100000", "--epochs", "1", "--max-steps", "1", "--no-compare"),
+                "--negatives: 100000 unique negatives per batch, but the item graph has only");
+    }
+
     @Test
     void statsOnTheShippedData() {
         assumeTrue(TestData.has("yoochoose1_64"), "../shared/data is absent");
@@ -245,8 +273,9 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("1205 samples"), r.out());
         assertTrue(Files.isReadable(out.resolve("train.txt")));
-        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(out.resolve("test.txt"))));
+        // the usual permissions of a new file here (the umask), not a temporary file's 0600
+        assertEquals(Files.getPosixFilePermissions(Files.createFile(dir.resolve("plain-file"))),
+                Files.getPosixFilePermissions(out.resolve("test.txt")));
         assertOneLineError(run("preprocess", "--format", "diginetica", "--input", dir.resolve("none.csv").toString(),
                 "--output", out.toString()), "none.csv");
         assertOneLineError(run("preprocess", "--format", "parquet", "--input", "x", "--output", "y"), "--format");
