@@ -19,6 +19,7 @@ final class EpochProgress implements AutoCloseable {
 
     private final ProgressBar bar;
     private final String task;
+    private final String unit;
     private final long total;
     private final PrintStream log;
     private final LongSupplier nanos;
@@ -27,12 +28,18 @@ final class EpochProgress implements AutoCloseable {
     private long lastLine;
 
     EpochProgress(String task, long total) {
-        this(task, total, System.console() != null, System.err, System::nanoTime, LOG_INTERVAL_SECONDS * 1_000_000_000L);
+        this(task, "samples", total, System.console() != null, System.err, System::nanoTime, LOG_INTERVAL_SECONDS * 1_000_000_000L);
+    }
+
+    /** Progress of {@code total} units of {@code unit} ("batches", say), as above. */
+    EpochProgress(String task, String unit, long total) {
+        this(task, unit, total, System.console() != null, System.err, System::nanoTime, LOG_INTERVAL_SECONDS * 1_000_000_000L);
     }
 
     /** {@code terminal}: draw a bar; else lines on {@code log} every {@code intervalNanos} of {@code nanos}. */
-    EpochProgress(String task, long total, boolean terminal, PrintStream log, LongSupplier nanos, long intervalNanos) {
+    EpochProgress(String task, String unit, long total, boolean terminal, PrintStream log, LongSupplier nanos, long intervalNanos) {
         this.task = task;
+        this.unit = unit;
         this.total = total;
         this.log = log;
         this.nanos = nanos;
@@ -41,14 +48,14 @@ final class EpochProgress implements AutoCloseable {
         this.lastLine = start;
         bar = !terminal ? null
                 : new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                        .setUpdateIntervalMillis(250).showSpeed().setUnit(" samples", 1).continuousUpdate()
+                        .setUpdateIntervalMillis(250).showSpeed().setUnit(" " + unit, 1).continuousUpdate()
                         .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build();
     }
 
     void update(long done, double loss) {
         if (bar != null) {
             bar.stepTo(done);
-            bar.setExtraMessage(String.format(" loss %.4f", loss));
+            if (!Double.isNaN(loss)) bar.setExtraMessage(String.format(" loss %.4f", loss));
             return;
         }
         long now = nanos.getAsLong();
@@ -56,8 +63,9 @@ final class EpochProgress implements AutoCloseable {
         lastLine = now;
         double seconds = (now - start) / 1e9, rate = seconds > 0 ? done / seconds : 0;
         String left = rate > 0 ? String.format(Locale.ROOT, ", about %s left", duration((total - done) / rate)) : "";
-        log.printf(Locale.ROOT, "%s: %,d of %,d samples (%.0f%%), %,.0f samples/s, loss %.4f%s%n", task, done, total,
-                100.0 * done / Math.max(1, total), rate, loss, left);
+        String lossText = Double.isNaN(loss) ? "" : String.format(Locale.ROOT, ", loss %.4f", loss);
+        log.printf(Locale.ROOT, "%s: %,d of %,d %s (%.0f%%), %,.0f %s/s%s%s%n", task, done, total, unit,
+                100.0 * done / Math.max(1, total), rate, unit, lossText, left);
         log.flush();
     }
 

@@ -188,7 +188,16 @@ public final class Trainer {
                     row.put("globalPasses", passes);
                     for (int p = 1; !cfg.global().interleave() && cfg.global().activeIn(e) && p <= cfg.global().passes() && !global.converged() && !interrupted; p++) {
                         double lr = schedule.at(engine.step()) * cfg.global().lrScale();
-                        GlobalEncoder.PassStats ps = global.pass(lr, stop);
+                        GlobalEncoder.PassStats ps;
+                        // the pass asks stop once per batch: that is the progress tick (a line every 30 s in a log)
+                        try (EpochProgress bar = new EpochProgress(String.format(Locale.ROOT, "epoch %d/%d  L_g pass %d/%d", e, cfg.epochs(), p,
+                                cfg.global().passes()), "batches", global.batchesPerPass())) {
+                            long[] batches = {0};
+                            ps = global.pass(lr, () -> {
+                                bar.update(++batches[0], Double.NaN);
+                                return stop.getAsBoolean();
+                            });
+                        }
                         interrupted = stop.getAsBoolean();
                         recordPass(global, passes, ps, lr, epoch, p);
                     }
