@@ -12,10 +12,17 @@ final class DataOptions {
     Path dataRoot;
 
     SessionDataset load(String name) {
+        return load(name, null);
+    }
+
+    /** Loads dataset {@code name}; the "loaded" line goes to {@code notes} (null: printed at once). */
+    SessionDataset load(String name, java.util.List<String> notes) {
         long t0 = System.nanoTime();
         SessionDataset ds = Datasets.load(name, dataRoot);
-        System.err.printf("loaded %s (%s): %d training samples, %d test samples, %d item ids, %.2f s%n",
+        String line = String.format(java.util.Locale.ROOT, "loaded %s (%s): %d training samples, %d test samples, %d item ids, %.2f s",
                 ds.name(), ds.source(), ds.train().size(), ds.test().size(), ds.numItems() - 1, (System.nanoTime() - t0) / 1e9);
+        if (notes == null) System.err.println(line);
+        else notes.add(line);
         return ds;
     }
 
@@ -30,6 +37,10 @@ final class DataOptions {
 
         SessionDataset load() {
             return data.load(name);
+        }
+
+        SessionDataset load(java.util.List<String> notes) {
+            return data.load(name, notes);
         }
 
         /** Fails (one line) when the dataset cannot be found, without reading it. */

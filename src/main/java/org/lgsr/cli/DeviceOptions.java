@@ -16,6 +16,11 @@ final class DeviceOptions {
 
     /** The device to compute on; `gpu` without a usable GPU is bad input (exit 2). */
     Device resolve() {
+        return resolve(null);
+    }
+
+    /** {@link #resolve()}, adding the device line to {@code notes} (printed later by the caller) instead of printing it; null: print. */
+    Device resolve(java.util.List<String> notes) {
         // --device cpu never touches the GPU libraries
         if (device.equals("sim")) {
             String why = org.lgsr.gpu.sim.SimDriver.availability();
@@ -28,7 +33,8 @@ final class DeviceOptions {
         }
         GpuProbe probe = device.equals("cpu") ? new GpuProbe(false, "not probed") : device.equals("sim") ? GpuProbe.current() : GpuProbe.get();
         Device d = choose(device, probe);
-        System.err.println(line(device, d, probe));
+        if (notes == null) System.err.println(line(device, d, probe));
+        else notes.add(line(device, d, probe));
         return d;
     }
 

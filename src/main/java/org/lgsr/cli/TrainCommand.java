@@ -229,12 +229,14 @@ final class TrainCommand implements Runnable {
         boolean reportFolderCreated = report != null && OutputPaths.checkWritable(report, "--report");
         if (keep < 0) throw new IllegalArgumentException("--keep: must be >= 0, got " + keep);
         if (checkpointDir != null && !noCheckpoints) OutputPaths.checkWritable(checkpointDir.resolve("best.lgsr"), "--checkpoint-dir");
+        // the information lines wait until every check has passed: an error is then the only line
+        java.util.List<String> notes = new java.util.ArrayList<>();
         if (variant == null) {
             variant = DEFAULT_VARIANT;
-            System.err.println("variant: " + DEFAULT_VARIANT + " (the default: " + DEFAULT_WHY + ")");
+            notes.add("variant: " + DEFAULT_VARIANT + " (the default: " + DEFAULT_WHY + ")");
         }
-        if (reportFolderCreated) System.err.println("created the report's folder " + report.toAbsolutePath().getParent());
-        Device d = device.resolve();
+        if (reportFolderCreated) notes.add("created the report's folder " + report.toAbsolutePath().getParent());
+        Device d = device.resolve(notes);
         boolean gpu = d == Device.GPU;
         if (!gpu && (tf32 || profile)) {
             throw new IllegalArgumentException((tf32 ? "--tf32" : "--profile") + ": only the GPU engine has it (the run is on the CPU)");
@@ -266,18 +268,19 @@ final class TrainCommand implements Runnable {
                         choice("--g-logq", gLogQ, "on", "off"), choice("--g-tie", gTie, "on", "off"), gCenter,
                         choice("--g-stop-at", gStopAt, "epoch", "pass"), choice("--g-interleave", gInterleave, "on", "off"), gEpochs,
                         choice("--g-sampler", gSampler, "degree", "weighted")));
-        System.err.println("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (sim ? "sim" : gpu ? "gpu" : "cpu") + ")" : ""));
-        if (cfg.joint()) System.err.println("global encoder (L_g): " + cfg.global().describe() + (gAuthors ? " (--g-authors)" : ""));
+        notes.add("preset: " + p + (preset.equals("auto") ? " (--preset auto, dataset " + dataset.name + ", " + (sim ? "sim" : gpu ? "gpu" : "cpu") + ")" : ""));
+        if (cfg.joint()) notes.add("global encoder (L_g): " + cfg.global().describe() + (gAuthors ? " (--g-authors)" : ""));
         if (gpu && cfg.joint() && cfg.global().lazyAdam()) {
             throw new IllegalArgumentException("--g-adam lazy: the GPU engine implements the dense Adam of L_g only (TF's, the paper preset's)");
         }
-        SessionDataset ds = dataset.load();
+        SessionDataset ds = dataset.load(notes);
         Path reportFile = report != null ? report : Paths.get("runs", ds.name().replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + variant + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
         if (report == null) OutputPaths.checkWritable(reportFile, "the report");
         Path ckptDir = noCheckpoints ? null : checkpointDir != null ? checkpointDir
                 : reportFile.resolveSibling(reportFile.getFileName().toString().replaceFirst("\\.json$", "") + ".ckpt");
         if (ckptDir != null && checkpointDir == null) OutputPaths.checkWritable(ckptDir.resolve("best.lgsr"), "the checkpoint folder");
+        notes.forEach(System.err::println);
 
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);

@@ -144,12 +144,16 @@ class CliTest {
     void trainErrorsAreTheOnlyLine() throws Exception {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lgsr-cli");
         java.nio.file.Path aFile = java.nio.file.Files.writeString(dir.resolve("file.txt"), "x");
+        java.nio.file.Path garbage = java.nio.file.Files.createDirectories(dir.resolve("garbage"));
+        for (String f : new String[] {"train.txt", "test.txt", "all_train_seq.txt"}) java.nio.file.Files.writeString(garbage.resolve(f), "not a pickle");
         String[][] cases = {
+            {"--dataset", garbage.toString()},
             {"--preset", "bogus"}, {"--g-adam", "sparse"}, {"--lr-schedule", "nope"},
             {"--dataset", "/no/such/dir"}, {"--dataset", "nosuch"}, {"--dataset", aFile.toString()},
             {"--report", dir.toString()}, {"--report", aFile.resolve("r.json").toString()},
         };
         String[] fragments = {
+            "not a readable pickle",
             "--preset: unknown preset 'bogus'", "--g-adam: unknown mode 'sparse'", "nope",
             "--dataset: folder /no/such/dir does not exist", "unknown dataset 'nosuch'", "is a file, not a folder",
             "is a folder; give a file name", "--report: cannot write " + aFile.resolve("r.json") + " (",
