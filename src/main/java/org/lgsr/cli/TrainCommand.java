@@ -205,8 +205,8 @@ final class TrainCommand implements Runnable {
             }
             org.lgsr.model.Checkpoint c = org.lgsr.model.Checkpoint.read(resume);
             if (!c.resumable()) {
-                throw new IllegalArgumentException("--resume: " + resume + " holds the model only, not the run's state (a checkpoint of the GPU engine, "
-                        + "or of a run without its command line): it can be evaluated or exported, not resumed");
+                throw new IllegalArgumentException("--resume: " + resume + " holds the model only, not the run's state: "
+                        + "it can be evaluated or exported, not resumed");
             }
             java.util.List<String> args = (java.util.List<String>) c.resume().get("args");
             TrainCommand again = new TrainCommand();

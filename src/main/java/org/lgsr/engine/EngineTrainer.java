@@ -137,6 +137,17 @@ public final class EngineTrainer implements TrainingEngine {
     }
 
     @Override
+    public State state() {
+        return new State(rec.parameters(), rec.moments(false), rec.moments(true), rec.step, epoch);
+    }
+
+    @Override
+    public void restore(State s) {
+        rec.restore(s.w(), s.m(), s.v(), s.step());
+        epoch = s.epochsDone();
+    }
+
+    @Override
     public Metrics evaluate(Evaluator evaluator, Samples samples) {
         Metrics m = new Metrics(evaluator.ks());
         Batch b = new Batch(cfg.batchSize(), model.maxLen());

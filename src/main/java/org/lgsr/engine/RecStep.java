@@ -150,6 +150,24 @@ public final class RecStep implements AutoCloseable {
         step = 0;
     }
 
+    /** Puts back a saved state: parameters, Adam's moments and step count (a resumed run). */
+    public void restore(float[] host, float[] mHost, float[] vHost, long steps) {
+        if (host.length != L.total() || mHost.length != L.total() || vHost.length != L.total()) {
+            throw new IllegalArgumentException("saved state of " + host.length + " parameters, layout has " + L.total());
+        }
+        be.upload(w, host, 0, host.length);
+        be.upload(m, mHost, 0, mHost.length);
+        be.upload(v, vHost, 0, vHost.length);
+        step = steps;
+    }
+
+    /** Adam's first ({@code second} false) or second moments, downloaded. */
+    public float[] moments(boolean second) {
+        float[] h = new float[L.total()];
+        be.download(second ? v : m, h, 0, h.length);
+        return h;
+    }
+
     public float[] parameters() {
         float[] h = new float[L.total()];
         be.download(w, h, 0, h.length);

@@ -30,7 +30,7 @@ import org.lgsr.report.Json;
  * a truncated or corrupt file, another version, or a model that does not fit the dataset is
  * one line naming the file and the problem.
  *
- * <p>For a resume the CPU engine's checkpoints add {@code adam.m} and {@code adam.v} (Adam's
+ * <p>For a resume the checkpoints of both engines add {@code adam.m} and {@code adam.v} (Adam's
  * moments, float32) and a {@code resume} entry in the config (the run's command line, Adam's step
  * count, the epochs done and the report's epoch rows so far). The random states need no room:
  * every random stream of a run is a function of the seed and the epoch or step.

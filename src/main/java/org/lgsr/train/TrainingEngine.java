@@ -82,7 +82,7 @@ public interface TrainingEngine extends AutoCloseable {
 
     /** Puts back a saved state (before the first epoch of a resumed run). */
     default void restore(State s) {
-        throw new UnsupportedOperationException("this engine cannot resume a run (the GPU engine's checkpoints hold its parameters only)");
+        throw new UnsupportedOperationException("this engine cannot resume a run");
     }
 
     /** Extra report entries after an epoch (e.g. per-kernel times), or an empty map. */

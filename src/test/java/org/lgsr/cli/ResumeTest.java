@@ -23,12 +23,29 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ResumeTest {
     @ParameterizedTest
     @ValueSource(strings = {"lgsr-c", "lgsr-a", "lgsr"})
-    @SuppressWarnings("unchecked")
     void aKilledRunResumesToTheSameNumbers(String variant) throws Exception {
-        Path dir = Files.createTempDirectory("lgsr-resume");
         List<String> common = new ArrayList<>(List.of("train", "--variant", variant, "--epochs", "3", "--max-steps", "25", "--threads", "1",
                 "--no-compare", "--keep", "3"));
         if (variant.equals("lgsr")) common.addAll(List.of("--preset", "quick", "--g-max-batches", "4"));
+        killAndResume(variant, common);
+    }
+
+    /**
+     * The GPU engine's checkpoints resume too: here on the simulated device (the same engine code;
+     * four steps an epoch, since the sim runs a step in about a second).
+     */
+    @org.junit.jupiter.api.Test
+    void theGpuEnginesRunResumesOnTheSimulatedDevice() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.lgsr.gpu.sim.SimDriver.availability() == null,
+                "no simulated device: " + org.lgsr.gpu.sim.SimDriver.availability());
+        org.junit.jupiter.api.Assumptions.assumeTrue(!org.lgsr.gpu.GpuProbe.get().available(), "a GPU is here: the GPU tests hold its context");
+        killAndResume("lgsr-c on sim", new ArrayList<>(List.of("train", "--device", "sim", "--epochs", "2", "--max-steps", "4", "--threads", "1",
+                "--no-compare", "--keep", "3")));
+    }
+
+    @SuppressWarnings("unchecked")
+    static void killAndResume(String variant, List<String> common) throws Exception {
+        Path dir = Files.createTempDirectory("lgsr-resume");
         // the run that never stops
         List<String> a = new ArrayList<>(common);
         a.addAll(List.of("--report", dir.resolve("a.json").toString()));
@@ -58,14 +75,15 @@ class ResumeTest {
 
         CliTest.Run rb = CliTest.run("train", "--resume", ckpt.toString());
         assertEquals(0, rb.code(), rb.err());
-        assertTrue(rb.out().contains("resumed from " + ckpt + ": epoch 1 of 3 done"), rb.out());
+        int epochs = Integer.parseInt(common.get(common.indexOf("--epochs") + 1));
+        assertTrue(rb.out().contains("resumed from " + ckpt + ": epoch 1 of " + epochs + " done"), rb.out());
 
         Map<String, Object> ja = new com.google.gson.Gson().fromJson(Files.readString(dir.resolve("a.json")), Map.class);
         Map<String, Object> jb = new com.google.gson.Gson().fromJson(Files.readString(dir.resolve("b.json")), Map.class);
         assertEquals("completed", jb.get("status"));
         List<Map<String, Object>> ea = (List<Map<String, Object>>) ja.get("epochs"), eb = (List<Map<String, Object>>) jb.get("epochs");
-        assertEquals(3, eb.size());
-        for (int e = 0; e < 3; e++) {
+        assertEquals(epochs, eb.size());
+        for (int e = 0; e < epochs; e++) {
             for (String k : new String[] {"trainLoss", "firstStepLoss", "steps", "test"}) {
                 assertEquals(ea.get(e).get(k), eb.get(e).get(k), variant + ", epoch " + (e + 1) + ", " + k);
             }
