@@ -73,9 +73,9 @@ public final class Embedding {
             if (start[v] > 0) segments++;
             start[v] += start[v - 1];
         }
-        int zeros = skipZero && max >= 0 ? start[1] : 0; // rows of index 0 sort first: drop them
+        int zeros = skipZero && max >= 0 ? start[1] : 0; // rows of index 0 sort first: left out
         if (zeros > 0) segments--;
-        int[] order = new int[n];
+        int[] order = new int[n - zeros];
         int[] next = start; // start[v] is where index v's rows begin; filled in row order: stable
         int[] starts = new int[segments + 1];
         int s = 0;
@@ -83,8 +83,10 @@ public final class Embedding {
             if (next[v + 1] > next[v]) starts[s++] = next[v] - zeros;
         }
         starts[s] = n - zeros;
-        for (int r = 0; r < n; r++) order[next[idx[r]]++] = r;
-        if (zeros > 0) order = Arrays.copyOfRange(order, zeros, n);
+        for (int r = 0; r < n; r++) {
+            if (idx[r] == 0 && zeros > 0) continue;
+            order[next[idx[r]]++ - zeros] = r;
+        }
         return new Segments(order, starts);
     }
 

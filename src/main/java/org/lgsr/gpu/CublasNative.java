@@ -1,7 +1,5 @@
 package org.lgsr.gpu;
 
-import java.nio.file.Path;
-
 /**
  * The JNI library {@code liblgsr_native.so} (native/lgsr_native.c), loaded from the jar's
  * resources: cuBLAS through dlopen of libcublas.so.13 (then .12), and NVTX v3 ranges.
@@ -18,16 +16,7 @@ final class CublasNative {
     static synchronized String loadLibrary() {
         if (tried) return loadError;
         tried = true;
-        try {
-            Path lib = NativeResources.extract(NativeResources.JNI_LIBRARY);
-            if (lib == null) {
-                loadError = "this jar has no native library (" + NativeResources.JNI_LIBRARY + "): it was built without cmake";
-            } else {
-                System.load(lib.toAbsolutePath().toString());
-            }
-        } catch (UnsatisfiedLinkError | CudaException e) {
-            loadError = "loading liblgsr_native.so failed: " + e.getMessage().strip().replaceAll("\\s*\\n\\s*", "; ");
-        }
+        loadError = NativeResources.loadLibrary(NativeResources.JNI_LIBRARY, null, "cmake");
         return loadError;
     }
 

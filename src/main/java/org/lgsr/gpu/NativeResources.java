@@ -48,4 +48,22 @@ public final class NativeResources {
             throw new CudaException("extracting " + resource + " to a temporary file failed: " + e.getMessage());
         }
     }
+
+    /**
+     * Loads a JNI library: the file {@code $override} names when that variable is set, else
+     * {@code resource} extracted from the jar; null when loaded, else one line saying why not
+     * ({@code builtWithout}: what a jar lacking the resource was built without).
+     */
+    public static String loadLibrary(String resource, String override, String builtWithout) {
+        try {
+            String o = override == null ? null : System.getenv(override);
+            Path lib = o != null && !o.isBlank() ? Path.of(o) : extract(resource);
+            if (lib == null) return "this jar has no " + resource.substring(resource.lastIndexOf('/') + 1) + ": it was built without " + builtWithout;
+            System.load(lib.toAbsolutePath().toString());
+            return null;
+        } catch (UnsatisfiedLinkError | CudaException e) {
+            return "loading " + resource.substring(resource.lastIndexOf('/') + 1) + " failed: "
+                    + String.valueOf(e.getMessage()).strip().replaceAll("\\s*\\n\\s*", "; ");
+        }
+    }
 }

@@ -261,14 +261,4 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
         return n.intValue();
     }
 
-    /** The bytes of a checkpoint (for tests that corrupt them). */
-    static byte[] bytesOf(Checkpoint c) throws IOException {
-        Path tmp = Files.createTempFile("lgsr-ckpt", ".lgsr");
-        try {
-            c.write(tmp);
-            return Files.readAllBytes(tmp);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
 }

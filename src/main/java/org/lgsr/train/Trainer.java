@@ -245,6 +245,8 @@ public final class Trainer {
                 if (st.steps() < stepsPerEpoch) line += String.format(Locale.ROOT, " (%d of %d steps)", st.steps(), stepsPerEpoch);
                 boolean evaluate = !interrupted && (e % cfg.evalEvery() == 0 || e == cfg.epochs());
                 double evalSecs = 0;
+                Map<String, Double> evaluated = null; // this epoch's test figures, for its checkpoint
+                double selection = 0;
                 if (evaluate) {
                     long t0 = System.nanoTime();
                     Metrics m;
@@ -263,8 +265,8 @@ public final class Trainer {
                         line += String.format(Locale.ROOT, "  valid P@%d %.2f MRR@%d %.2f |", selectK, mv.precision(selectK), selectK, mv.mrr(selectK));
                     }
                     line += "  " + m.summary();
-                    pendingTest = asMap(m, ks);
-                    pendingSelection = mv != null ? mv.precision(selectK) : m.precision(selectK);
+                    evaluated = asMap(m, ks);
+                    selection = mv != null ? mv.precision(selectK) : m.precision(selectK);
                 }
                 row.put("evalSeconds", evalSecs);
                 row.putAll(engine.epochExtras());
@@ -275,11 +277,10 @@ public final class Trainer {
                 report.put("wallSeconds", (System.nanoTime() - runStart) / 1e9);
                 if (!interrupted) writeReport();
                 // the checkpoint after the report: once it is there, its epoch's report is too (and again with the checkpoint's names)
-                if (checkpointDir != null && pendingTest != null) {
-                    saveCheckpoint(engine, model, e, pendingTest, pendingSelection);
+                if (checkpointDir != null && evaluated != null) {
+                    saveCheckpoint(engine, model, e, evaluated, selection);
                     if (!interrupted) writeReport();
                 }
-                pendingTest = null;
             }
         } catch (RuntimeException ex) {
             report.put("status", "failed: " + ex.getMessage());
@@ -296,8 +297,7 @@ public final class Trainer {
         return new Result(report, interrupted);
     }
 
-    private Map<String, Double> pendingTest;
-    private double pendingSelection;
+    private Map<String, Object> fingerprint; // the dataset's, computed once for all of the run's checkpoints
     private double bestSelection = Double.NEGATIVE_INFINITY;
     private final java.util.ArrayDeque<Path> kept = new java.util.ArrayDeque<>();
 
@@ -311,17 +311,18 @@ public final class Trainer {
         train.put("lr", cfg.lr());
         train.put("lrSchedule", cfg.lrSchedule());
         train.put("validation", cfg.validation());
+        if (fingerprint == null) fingerprint = org.lgsr.model.Checkpoint.fingerprint(data);
         TrainingEngine.State st = args == null ? null : engine.state();
         org.lgsr.model.Checkpoint c;
         if (st == null) {
-            c = new org.lgsr.model.Checkpoint(model, e, train, org.lgsr.model.Checkpoint.fingerprint(data), test, engine.parameters());
+            c = new org.lgsr.model.Checkpoint(model, e, train, fingerprint, test, engine.parameters());
         } else {
             Map<String, Object> resume = new LinkedHashMap<>();
             resume.put("args", args);
             resume.put("step", st.step());
             resume.put("epochsDone", st.epochsDone());
             resume.put("epochs", new ArrayList<>(epochs));
-            c = new org.lgsr.model.Checkpoint(model, e, train, org.lgsr.model.Checkpoint.fingerprint(data), test, st.w(), st.m(), st.v(), resume);
+            c = new org.lgsr.model.Checkpoint(model, e, train, fingerprint, test, st.w(), st.m(), st.v(), resume);
         }
         Path f = checkpointDir.resolve("epoch-" + e + ".lgsr");
         if (keep > 0) {

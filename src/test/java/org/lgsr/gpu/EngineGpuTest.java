@@ -229,16 +229,11 @@ class EngineGpuTest {
                 return;
             }
             for (int c = 0; c < d; c++) {
-                if (relu[c]) w[view(L, "b1").offset() + c] += 1e-3f;
-                if (hard[c]) for (int r = 0; r < d; r++) w[view(L, "Wa2").offset() + r * d + c] *= 1.001f;
+                if (relu[c]) w[L.b1.offset() + c] += 1e-3f;
+                if (hard[c]) for (int r = 0; r < d; r++) w[L.Wa2.offset() + r * d + c] *= 1.001f;
             }
         }
         throw new AssertionError("inputs still within " + KINK_MARGIN + " of a kink after 50 rounds");
-    }
-
-    private static ParamLayout.View view(ParamLayout L, String name) {
-        for (ParamLayout.View v : L.views()) if (v.name().equals(name)) return v;
-        throw new AssertionError("no parameter block " + name);
     }
 
     /**

@@ -48,7 +48,7 @@ class CheckpointTest {
     /** Truncated, corrupt, foreign and future files: one line each, naming the file and the problem. */
     @Test
     void everyBadFileIsOneClearLine() throws Exception {
-        byte[] good = Checkpoint.bytesOf(sample());
+        byte[] good = bytesOf(sample());
         Path f = dir.resolve("x.lgsr");
         Files.write(f, java.util.Arrays.copyOf(good, good.length - 100));
         assertMessage(f, "truncated checkpoint");
@@ -78,6 +78,13 @@ class CheckpointTest {
         SyntheticData.Config other = new SyntheticData.Config(43, 2000, 25, 3, 12000, 2000, 1.0, 4.2, 50, 0.55, 0.25, 0.10);
         DataException e = assertThrows(DataException.class, () -> Checkpoint.read(f).checkFits(SyntheticData.generate(other), f));
         assertTrue(e.getMessage().contains("is not the one the model was trained on"), e.getMessage());
+    }
+
+    /** The bytes of a checkpoint, for the tests that corrupt them. */
+    byte[] bytesOf(Checkpoint c) throws java.io.IOException {
+        Path f = dir.resolve("good.lgsr");
+        c.write(f);
+        return Files.readAllBytes(f);
     }
 
     static void assertMessage(Path f, String fragment) {

@@ -1,6 +1,5 @@
 package org.lgsr.gpu.kernels;
 
-import java.util.Map;
 import org.lgsr.gpu.CudaStream;
 import org.lgsr.gpu.DeviceInfo;
 import org.lgsr.gpu.KernelModule;

@@ -1,8 +1,6 @@
 package org.lgsr.gpu.sim;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
-import org.lgsr.gpu.CudaException;
 import org.lgsr.gpu.NativeResources;
 
 /**
@@ -22,17 +20,7 @@ final class SimNative {
     static synchronized String load() {
         if (tried) return loadError;
         tried = true;
-        try {
-            String override = System.getenv("LGSR_SIM_LIBRARY");
-            Path lib = override != null && !override.isBlank() ? Path.of(override) : NativeResources.extract(NativeResources.SIM_LIBRARY);
-            if (lib == null) {
-                loadError = "this jar has no simulated device (" + NativeResources.SIM_LIBRARY + "): it was built without cmake or g++";
-            } else {
-                System.load(lib.toAbsolutePath().toString());
-            }
-        } catch (UnsatisfiedLinkError | CudaException e) {
-            loadError = "loading the simulated device's library failed: " + String.valueOf(e.getMessage()).strip().replaceAll("\\s*\\n\\s*", "; ");
-        }
+        loadError = NativeResources.loadLibrary(NativeResources.SIM_LIBRARY, "LGSR_SIM_LIBRARY", "cmake or g++");
         return loadError;
     }
 
