@@ -19,6 +19,14 @@ public final class TestData {
         return root().resolve(name);
     }
 
+    /**
+     * A test's random seed: {@code -Dlgsr.test.seed=N} when given (to rerun a failure, whose
+     * message names its seed), else a fresh one each run.
+     */
+    public static long seed() {
+        return Long.getLong("lgsr.test.seed", System.nanoTime());
+    }
+
     public static boolean has(String name) {
         return Files.isDirectory(dir(name));
     }

@@ -1,5 +1,7 @@
 package org.lgsr.cpu;
 
+import org.lgsr.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +19,7 @@ import org.lgsr.gpu.kernels.AggregateKernels;
  * (before the add), U, F and q independent inputs.
  */
 class AggregateTest {
-    final long seed = System.nanoTime();
+    final long seed = TestData.seed();
     final Random rnd = new Random(seed);
 
     // ------------------------------------------------------------------ float64 reference

@@ -1,5 +1,7 @@
 package org.lgsr.cpu;
 
+import org.lgsr.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +17,7 @@ import org.lgsr.gpu.kernels.AttentionKernels;
  * contract, and the launcher's limits.
  */
 class AttentionTest {
-    final long seed = System.nanoTime();
+    final long seed = TestData.seed();
     final Random rnd = new Random(seed);
 
     /** One random problem: inputs as floats (what the twin sees) and its sizes. */

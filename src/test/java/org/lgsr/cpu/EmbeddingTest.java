@@ -1,5 +1,7 @@
 package org.lgsr.cpu;
 
+import org.lgsr.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -94,7 +96,7 @@ class EmbeddingTest {
 
     @Test
     void sortedAndAtomicScatterAddAgreeWithFloat64() {
-        long seed = System.nanoTime();
+        long seed = TestData.seed();
         Random rnd = new Random(seed);
         int v = 50, d = 7, r = 400;
         int[] idx = new int[r];

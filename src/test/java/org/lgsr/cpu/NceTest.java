@@ -1,5 +1,7 @@
 package org.lgsr.cpu;
 
+import org.lgsr.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +20,7 @@ import org.lgsr.graph.LogUniformSampler;
  * loops, and the float64 {@link NceReference}. Also the problem generator the GPU test uses (public).
  */
 public class NceTest {
-    final long seed = System.nanoTime();
+    final long seed = TestData.seed();
     final Random rnd = new Random(seed);
 
     /** A graph over items 1..numItems-1 (the last 40 ids never occur: not nodes), from random sessions. */

@@ -1,5 +1,7 @@
 package org.lgsr.cpu;
 
+import org.lgsr.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,7 +25,7 @@ import org.lgsr.gpu.kernels.WalksKernels;
  * RandomWalks.generate (walks) and SkipGramPairs.next (pairs), plus hand-worked cases.
  */
 public class WalksTest {
-    final long seed = System.nanoTime();
+    final long seed = TestData.seed();
     final Random rnd = new Random(seed);
 
     /** Random sessions over items 1..numItems-1, skewed so that transitions repeat (uneven weights); some items only end sessions. */

@@ -1,5 +1,7 @@
 package org.lgsr.gpu;
 
+import org.lgsr.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -15,7 +17,7 @@ class CublasGpuTest {
     static GpuContext ctx;
     static CudaStream stream;
     static Cublas blas;
-    final long seed = System.nanoTime();
+    final long seed = TestData.seed();
     final Random rnd = new Random(seed);
 
     @BeforeEach

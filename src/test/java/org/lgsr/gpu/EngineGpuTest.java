@@ -69,7 +69,7 @@ import org.lgsr.train.TrainingEngine;
 class EngineGpuTest {
     static GpuBackend gpu;
     static GpuBackend profiled;
-    final long seed = System.nanoTime();
+    final long seed = TestData.seed();
 
     /** Skipped with the probe's reason without a GPU, and with cuBLAS's load error without cuBLAS. */
     @BeforeEach
@@ -279,9 +279,10 @@ class EngineGpuTest {
     /**
      * Two L_g passes (5 batches each) on the GPU against the twins on the synthetic dataset: the
      * same corpus (walks, steps, pairs per pass), batches and pairs, the mean loss within 1e-5,
-     * E and theta within 1e-4 relative after each pass and E's change over the pass within 2e-4
-     * (the NCE scatter's atomics sum repeated rows in any order), and every other parameter
-     * untouched.
+     * E and theta within 1e-4 relative after each pass and E's change over the pass within 5e-5
+     * without its worst 1 in 10,000 elements, each of those within one step (the NCE scatter's
+     * atomics sum repeated rows in any order, and Adam magnifies that where gradients cancel),
+     * and every other parameter untouched.
      */
     @Test
     void globalPassesMatchTheTwins() {
@@ -329,15 +330,38 @@ class EngineGpuTest {
                 deRef[i] = ref.e[p][i] - e0[i];
             }
             double dErr = TestData.relErr(de, 0, deRef, 0, e0.length);
-            System.out.printf(Locale.ROOT, "L_g pass %d: mean loss %.8f vs twins %.8f (rel %.2e); E rel %.2e (its change: %.2e); theta rel %.2e%n",
-                    p + 1, a.meanLoss(), b.meanLoss(), lossErr, eErr, dErr, tErr);
+            // Adam divides by the root of each element's second moment, so an element whose
+            // gradients nearly cancel (a sum of repeated rows' contributions, added by atomics in
+            // any order) takes a step whose size rests on rounding: one such element carried a
+            // 13% difference (6.8e-4 of a 5.2e-3 change; the whole change's relative error 1.9e-4,
+            // 4.6e-6 without it) on the simulated device (seed 18792653268579). So the change is
+            // held to 5e-5 without its worst 1 in 10,000 elements, and each of those to one step.
+            double trimmed = trimmedRelErr(de, deRef, e0.length / 10_000);
+            double worst = 0;
+            for (int i = 0; i < e0.length; i++) worst = Math.max(worst, Math.abs(de[i] - deRef[i]));
+            System.out.printf(Locale.ROOT, "L_g pass %d: mean loss %.8f vs twins %.8f (rel %.2e); E rel %.2e (its change: %.2e, without its worst 1e-4: %.2e, largest element difference %.2e); theta rel %.2e%n",
+                    p + 1, a.meanLoss(), b.meanLoss(), lossErr, eErr, dErr, trimmed, worst, tErr);
             assertTrue(lossErr <= 1e-5, "mean loss of pass " + p + ": " + a.meanLoss() + " vs " + b.meanLoss() + ", seed " + s);
             assertTrue(eErr <= 1e-4, "E after pass " + p + ": relative error " + eErr + ", seed " + s);
             assertTrue(tErr <= 1e-4, "theta after pass " + p + ": relative error " + tErr + ", seed " + s);
-            // the change itself: 2.0e-5 and 2.5e-5 on an H200 (2026-11-30; the atomics' order, through Adam)
-            assertTrue(dErr <= 2e-4, "E's change over pass " + p + ": relative error " + dErr + ", seed " + s);
+            // the whole change: 2.0e-5 and 2.5e-5 on an H200 (2026-11-30); typically 2e-7 to 3e-6 on the sim
+            assertTrue(trimmed <= 5e-5, "E's change over pass " + p + " without its worst 1 in 10,000 elements: relative error " + trimmed + ", seed " + s);
+            assertTrue(worst <= lrs[p], "E's change over pass " + p + ": an element differs by " + worst + ", more than one step (" + lrs[p] + "), seed " + s);
         }
         assertArrayEquals(java.util.Arrays.copyOfRange(w0, L.E.end(), L.total()), got.rest, "L_g touched parameters other than E");
+    }
+
+    /** ||a - ref|| / ||ref|| without the {@code drop} elements where |a - ref| is largest. */
+    static double trimmedRelErr(float[] a, float[] ref, int drop) {
+        Integer[] idx = new Integer[a.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        java.util.Arrays.sort(idx, (x, y) -> Float.compare(Math.abs(a[y] - ref[y]), Math.abs(a[x] - ref[x])));
+        float[] a2 = a.clone(), r2 = ref.clone();
+        for (int j = 0; j < drop; j++) {
+            a2[idx[j]] = 0;
+            r2[idx[j]] = 0;
+        }
+        return TestData.relErr(a2, 0, r2, 0, a2.length);
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.lgsr.gpu;
 
+import org.lgsr.TestData;
+
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -12,7 +14,7 @@ abstract class KernelTestBase {
     static GpuContext ctx;
     static KernelModule module;
     static CudaStream stream;
-    final long seed = System.nanoTime();
+    final long seed = TestData.seed();
     final Random rnd = new Random(seed);
 
     @BeforeEach

@@ -1,5 +1,7 @@
 package org.lgsr.gpu;
 
+import org.lgsr.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -35,7 +37,7 @@ class NceGpuTest extends KernelTestBase {
     void open() {
         if (kernels != null) return;
         kernels = new NceKernels(module, ctx.info());
-        graphSeed = System.nanoTime();
+        graphSeed = TestData.seed();
         graph = NceTest.graph(new Random(graphSeed), 3000, 4000);
         sampler = new LogUniformSampler(graph);
     }
