@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         description = "LGSR session-based recommendation: datasets, baselines, training and evaluation.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, RecommendCommand.class, ExportCommand.class, DatasetsCommand.class,
                 PreprocessCommand.class,
-                SynthCommand.class, BaselineCommand.class,
+                SynthCommand.class, BaselineCommand.class, ExperimentCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
