@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "lgsr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "LGSR session-based recommendation: datasets, baselines, training and evaluation.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, RecommendCommand.class, ExportCommand.class, DatasetsCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, RecommendCommand.class, AttentionCommand.class, ExportCommand.class, DatasetsCommand.class,
                 PreprocessCommand.class,
                 SynthCommand.class, BaselineCommand.class, ExperimentCommand.class,
                 CommandLine.HelpCommand.class})

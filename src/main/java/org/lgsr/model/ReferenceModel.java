@@ -47,7 +47,7 @@ public final class ReferenceModel {
     public double lossAndGradient(double[] th, double[] grad, Batch bt, DropoutMasks masks) {
         if (grad != null) Arrays.fill(grad, 0.0);
         double sum = 0;
-        for (int b = 0; b < bt.B; b++) sum += sample(th, grad, bt, masks, b, 1.0 / bt.B, null);
+        for (int b = 0; b < bt.B; b++) sum += sample(th, grad, bt, masks, b, 1.0 / bt.B, null, null);
         double l2 = 0;
         for (double x : th) l2 += x * x;
         double lam = cfg.lambda2();
@@ -64,9 +64,28 @@ public final class ReferenceModel {
         double[][] out = new double[bt.B][];
         for (int b = 0; b < bt.B; b++) {
             out[b] = new double[d];
-            sample(th, null, bt, null, b, 1.0, out[b]);
+            sample(th, null, bt, null, b, 1.0, out[b], null);
         }
         return out;
+    }
+
+    /**
+     * What one forward pass of row {@code b} computes on the way to its scores, dropout off (the
+     * model as it recommends; paper Figures 7 and 8). {@code selfAttention} is the causal softmax
+     * A (t x t, row i = query position i, {@code A[i][j] = 0} for keys j > i); {@code aggregation}
+     * is alpha over the t positions (null for LGSR-A, which has no aggregation layer);
+     * {@code features} are the rows f_i of F (t x d) and {@code sessionEmbedding} is s_f.
+     * Positions are the row's slots, oldest item first.
+     */
+    public record Trace(double[][] selfAttention, double[] aggregation, double[][] features, double[] sessionEmbedding) {
+    }
+
+    /** The {@link Trace} of row {@code b} of {@code bt}: the same forward pass as the loss, with dropout off. */
+    public Trace trace(double[] th, Batch bt, int b) {
+        if (b < 0 || b >= bt.B) throw new IllegalArgumentException("row " + b + " outside 0.." + (bt.B - 1));
+        Trace[] out = new Trace[1];
+        sample(th, null, bt, null, b, 1.0, null, out);
+        return out[0];
     }
 
     private double h(double x) {
@@ -159,9 +178,10 @@ public final class ReferenceModel {
 
     /**
      * Forward (and backward when gr != null, scaled by {@code scale}) of one row; returns its
-     * cross-entropy. When {@code sfOut} is not null it receives s_f.
+     * cross-entropy. When {@code sfOut} is not null it receives s_f; when {@code traceOut} is not
+     * null its first element receives the pass's {@link Trace}.
      */
-    private double sample(double[] th, double[] gr, Batch bt, DropoutMasks mk, int b, double scale, double[] sfOut) {
+    private double sample(double[] th, double[] gr, Batch bt, DropoutMasks mk, int b, double scale, double[] sfOut, Trace[] traceOut) {
         final int T = bt.T, t = bt.len[b], n = cfg.numItems();
         final boolean aggregate = cfg.variant() == Variant.LGSR_C;
         final int cd = cfg.variant().catDim(d);
@@ -251,6 +271,7 @@ public final class ReferenceModel {
         for (int k = 0; k < cd; k++) catD[k] = cat[k] * m(mc, b * cd + k);
         double[] sf = mm(new double[][] {catD}, th, L.W3, null)[0];
         if (sfOut != null) System.arraycopy(sf, 0, sfOut, 0, d);
+        if (traceOut != null) traceOut[0] = new Trace(A, alpha, F, sf);
 
         double[] zs = new double[n];
         double max = Double.NEGATIVE_INFINITY;
