@@ -164,6 +164,10 @@ public final class ExperimentRunner {
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < todo.size(); i++) {
             Run r = todo.get(i);
+            if (finished(r) != null) { // another process finished it meanwhile
+                skipped++;
+                continue;
+            }
             double elapsed = (System.nanoTime() - t0) / 1e9;
             progress.printf(Locale.ROOT, "[%d/%d] %s%s  (%s elapsed%s)%n", i + 1, todo.size(), r.key(),
                     "", fmtTime(elapsed), left(todo, i, secsByMethod));
@@ -193,18 +197,15 @@ public final class ExperimentRunner {
     }
 
     private static String left(List<Run> todo, int i, Map<String, double[]> secsByMethod) {
-        if (secsByMethod.isEmpty()) return "";
-        double all = 0, n = 0;
-        for (double[] a : secsByMethod.values()) {
-            all += a[0];
-            n += a[1];
-        }
-        double mean = all / n, left = 0;
+        double left = 0;
+        java.util.Set<String> untimed = new java.util.LinkedHashSet<>();
         for (int j = i; j < todo.size(); j++) {
             double[] a = secsByMethod.get(todo.get(j).cell().method() + "|" + todo.get(j).dataset());
-            left += a != null ? a[0] / a[1] : mean;
+            if (a != null) left += a[0] / a[1];
+            else untimed.add(todo.get(j).cell().method() + " on " + todo.get(j).dataset());
         }
-        return ", about " + fmtTime(left) + " left";
+        if (untimed.isEmpty()) return ", about " + fmtTime(left) + " left";
+        return (left > 0 ? ", " + fmtTime(left) + " left for what has been timed" : "") + "; not yet timed: " + String.join(", ", untimed);
     }
 
     static String fmtTime(double s) {

@@ -9,7 +9,6 @@ import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -59,7 +58,7 @@ public final class Figures {
         return ds;
     }
 
-    /** Grouped bars per dataset: P@K and MRR@K per group with their 95% intervals, the paper's figures as markers. */
+    /** Grouped bars per dataset: P@K and MRR@K per group with their 95% intervals, the paper's figures as lighter bars beside them. */
     List<String> bars() throws IOException {
         List<String> out = new ArrayList<>();
         for (String ds : datasets()) {
@@ -81,30 +80,31 @@ public final class Figures {
                 pm.add(paper == null ? null : paper.mrr20());
             }
             if (labels.isEmpty()) continue;
-            CategoryChart c = new CategoryChartBuilder().width(Math.max(W, 90 * labels.size() + 160)).height(H)
-                    .title(ds + ": best test " + res.p() + " and " + res.mrr() + (anyPaper ? " beside the paper's Table 2" : "")).xAxisTitle("method").yAxisTitle("percent").build();
+            CategoryChart c = new CategoryChartBuilder().width(Math.max(760, 110 * labels.size() + 320)).height(H)
+                    .title(ds + ": best test " + res.p() + " and " + res.mrr() + (anyPaper ? ", ours and the paper's" : "")).xAxisTitle("method")
+                    .yAxisTitle("percent").build();
             style(c.getStyler());
             c.getStyler().setOverlapped(false);
             c.getStyler().setErrorBarsColor(java.awt.Color.DARK_GRAY);
-            c.getStyler().setXAxisLabelRotation(labels.size() > 5 ? 30 : 0);
+            c.getStyler().setXAxisLabelRotation(labels.size() > 6 ? 30 : 0);
             c.getStyler().setYAxisMin(0.0);
-            c.addSeries(res.p() + " (ours, 95% CI)", labels, p, pe);
-            c.addSeries(res.mrr() + " (ours, 95% CI)", labels, m, me);
-            if (anyPaper) {
-                CategorySeries a = c.addSeries(res.p() + " (paper)", labels, pp);
-                a.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
-                a.setMarker(SeriesMarkers.DIAMOND);
-                a.setMarkerColor(java.awt.Color.BLACK);
-                CategorySeries b = c.addSeries(res.mrr() + " (paper)", labels, pm);
-                b.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
-                b.setMarker(SeriesMarkers.TRIANGLE_UP);
-                b.setMarkerColor(java.awt.Color.RED.darker());
-            }
+            java.awt.Color blue = new java.awt.Color(47, 94, 200), orange = new java.awt.Color(230, 140, 20);
+            c.addSeries(res.p() + " (ours, 95% CI)", labels, p, pe).setFillColor(blue);
+            if (anyPaper) c.addSeries(res.p() + " (paper)", labels, zeroForNull(pp)).setFillColor(new java.awt.Color(160, 185, 235));
+            c.addSeries(res.mrr() + " (ours, 95% CI)", labels, m, me).setFillColor(orange);
+            if (anyPaper) c.addSeries(res.mrr() + " (paper)", labels, zeroForNull(pm)).setFillColor(new java.awt.Color(245, 205, 150));
             String f = "bars-" + safe(ds) + ".png";
             save(List.of(c), 1, 1, f);
             out.add(f);
         }
         return out;
+    }
+
+    /** A bar of height 0 where the paper has no figure (the table says so; XChart takes no gaps in bars). */
+    private static List<Double> zeroForNull(List<Double> xs) {
+        List<Double> r = new ArrayList<>();
+        for (Double x : xs) r.add(x == null ? 0.0 : x);
+        return r;
     }
 
     /** Test P@K and MRR@K per epoch (mean over seeds) per group, baselines as flat dashed lines. */
