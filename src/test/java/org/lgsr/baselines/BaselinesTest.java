@@ -72,16 +72,27 @@ class BaselinesTest {
         assertEquals(1, rankOf(withSelf, in, 1));
     }
 
-    /** The published Table 2 figures, on the shipped data: within one point. */
+    /**
+     * The published Table 2 figures, on the shipped data: within 10% of the paper's figure (a
+     * fixed point would let POP on diginetica, 0.89 / 0.20, be anything), and, as a regression
+     * check, equal to our own figures in the committed Table 2 experiment
+     * (results/table2/runs/DATASET-METHOD.json; the baselines are deterministic).
+     */
     @ParameterizedTest
     @CsvSource({"pop,yoochoose64", "pop,diginetica", "spop,yoochoose64", "spop,diginetica",
             "itemknn,yoochoose64", "itemknn,diginetica"})
-    void reproducesThePublishedFigures(String method, String dataset) {
+    @SuppressWarnings("unchecked")
+    void reproducesThePublishedFigures(String method, String dataset) throws java.io.IOException {
         assumeTrue(TestData.has("yoochoose1_64") && TestData.has("diginetica"), "../shared/data is absent");
         SessionDataset ds = Datasets.load(dataset, TestData.root());
         Metrics m = new Evaluator(20).evaluate(Baselines.create(method, ds), ds.test());
         PaperNumbers.Pair paper = PaperNumbers.get(method, dataset);
-        assertEquals(paper.p20(), m.precision(20), 1.0, "P@20");
-        assertEquals(paper.mrr20(), m.mrr(20), 1.0, "MRR@20");
+        assertEquals(paper.p20(), m.precision(20), 0.1 * paper.p20(), "P@20 against the paper");
+        assertEquals(paper.mrr20(), m.mrr(20), 0.1 * paper.mrr20(), "MRR@20 against the paper");
+        java.nio.file.Path f = java.nio.file.Path.of("results/table2/runs/" + dataset + "-" + method + ".json");
+        java.util.Map<String, Object> rep = org.lgsr.report.Json.fromJson(java.nio.file.Files.readString(f), java.util.Map.class);
+        java.util.Map<String, Object> test = (java.util.Map<String, Object>) rep.get("test");
+        assertEquals(((Number) test.get("P@20")).doubleValue(), m.precision(20), 1e-9, "P@20 against " + f + " (regenerate it if the change is meant)");
+        assertEquals(((Number) test.get("MRR@20")).doubleValue(), m.mrr(20), 1e-9, "MRR@20 against " + f);
     }
 }
