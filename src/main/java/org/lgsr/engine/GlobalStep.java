@@ -219,6 +219,55 @@ public final class GlobalStep implements TrainingEngine.Global, AutoCloseable {
         return new GlobalEncoder.PassStats(mean, count, batches, (System.nanoTime() - t0) * 1e-9);
     }
 
+    @Override
+    public org.lgsr.train.GlobalState state() {
+        Map<String, float[]> a = new LinkedHashMap<>();
+        a.put("eM", host(mE));
+        a.put("eV", host(vE));
+        if (!s.tie()) {
+            a.put("theta", host(theta));
+            a.put("thetaM", host(mTheta));
+            a.put("thetaV", host(vTheta));
+        }
+        a.put("bias", host(bias));
+        a.put("biasM", host(mBias));
+        a.put("biasV", host(vBias));
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("passes", passes);
+        c.put("encoderSteps", step);
+        c.put("eAdamSteps", step);
+        c.put("stopRule", stopRule.state());
+        return new org.lgsr.train.GlobalState(a, c);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void restore(org.lgsr.train.GlobalState st) {
+        Map<String, float[]> a = st.arrays();
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("eM", "eV", "bias", "biasM", "biasV"));
+        if (!s.tie()) names.addAll(java.util.List.of("theta", "thetaM", "thetaV"));
+        Buf[] bufs = {mE, vE, bias, mBias, vBias, theta, mTheta, vTheta};
+        for (int i = 0; i < names.size(); i++) {
+            float[] x = a.get(names.get(i));
+            if (x == null || x.length != bufs[i].length()) {
+                throw new IllegalArgumentException("checkpoint: the global encoder's table " + names.get(i) + " is missing or of another size");
+            }
+            be.upload(bufs[i], x, 0, x.length);
+        }
+        Object steps = st.counters().get("encoderSteps"), p = st.counters().get("passes");
+        if (!(steps instanceof Number) || !(p instanceof Number)) throw new IllegalArgumentException("checkpoint: the global encoder's counters are missing");
+        step = ((Number) steps).longValue();
+        passes = ((Number) p).intValue();
+        stopRule.restore((Map<String, Object>) st.counters().getOrDefault("stopRule", Map.of()));
+        be.sync();
+    }
+
+    private float[] host(Buf b) {
+        float[] h = new float[Math.toIntExact(b.length())];
+        be.download(b, h, 0, h.length);
+        return h;
+    }
+
     /** theta, the output table (host copy; for tests). */
     public float[] theta() {
         float[] h = new float[Math.toIntExact(theta.length())];

@@ -46,6 +46,23 @@ public final class EmbeddingAdam implements EmbeddingStep, AutoCloseable {
         return t;
     }
 
+    /** The first moment, live (for checkpoints). */
+    public float[] m() {
+        return m;
+    }
+
+    /** The second moment, live (for checkpoints). */
+    public float[] v() {
+        return v;
+    }
+
+    /** Puts back the moments and the step count of a checkpoint. */
+    public void restore(float[] m, float[] v, long t) {
+        System.arraycopy(m, 0, this.m, 0, this.m.length);
+        System.arraycopy(v, 0, this.v, 0, this.v.length);
+        this.t = t;
+    }
+
     @Override
     public void apply(int[] rows, int count) {
         t++;

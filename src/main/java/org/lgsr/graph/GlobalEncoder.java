@@ -194,6 +194,35 @@ public final class GlobalEncoder implements AutoCloseable {
         return theta;
     }
 
+    /**
+     * The encoder's tables for a checkpoint, live: the bias and its Adam moments, and theta with
+     * its moments unless theta is tied to E ({@link Options#tie()}: E's own state is the caller's).
+     */
+    public java.util.Map<String, float[]> tables() {
+        java.util.Map<String, float[]> t = new java.util.LinkedHashMap<>();
+        if (!o.tie()) {
+            t.put("theta", theta);
+            t.put("thetaM", mTheta);
+            t.put("thetaV", vTheta);
+        }
+        t.put("bias", bias);
+        t.put("biasM", mBias);
+        t.put("biasV", vBias);
+        return t;
+    }
+
+    /** Puts back the tables of {@link #tables()} and the step count. */
+    public void restore(java.util.Map<String, float[]> tables, long steps) {
+        for (java.util.Map.Entry<String, float[]> e : tables().entrySet()) {
+            float[] src = tables.get(e.getKey());
+            if (src == null || src.length != e.getValue().length) {
+                throw new IllegalArgumentException("checkpoint: the global encoder's table " + e.getKey() + " is missing or of another size");
+            }
+            System.arraycopy(src, 0, e.getValue(), 0, src.length);
+        }
+        this.step = steps;
+    }
+
     /** The output bias, (numItems); live. */
     public float[] bias() {
         return bias;

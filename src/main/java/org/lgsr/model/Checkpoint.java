@@ -36,7 +36,8 @@ import org.lgsr.report.Json;
  * every random stream of a run is a function of the seed and the epoch or step.
  */
 public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> config, Map<String, Object> dataset,
-                         Map<String, Double> metrics, float[] params, float[] adamM, float[] adamV, Map<String, Object> resume) {
+                         Map<String, Double> metrics, float[] params, float[] adamM, float[] adamV, Map<String, Object> resume,
+                         Map<String, float[]> global) {
     /** The first 8 bytes of every checkpoint. */
     public static final byte[] MAGIC = "LGSRCKPT".getBytes(StandardCharsets.US_ASCII);
     /** The format version this code writes and reads. */
@@ -50,12 +51,22 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
         if ((adamM == null) != (adamV == null) || (adamM != null && (adamM.length != n || adamV.length != n))) {
             throw new IllegalArgumentException("checkpoint: Adam's moments must both be there, each of " + n + " values, or neither");
         }
+        global = global == null ? Map.of() : Map.copyOf(global);
+        for (String k : global.keySet()) {
+            if (!org.lgsr.train.GlobalState.NAMES.contains(k)) throw new IllegalArgumentException("checkpoint: no global encoder table is called " + k);
+        }
+    }
+
+    /** A checkpoint with the state of a resume, without the global encoder's. */
+    public Checkpoint(ModelConfig model, int epoch, Map<String, Object> config, Map<String, Object> dataset, Map<String, Double> metrics,
+                      float[] params, float[] adamM, float[] adamV, Map<String, Object> resume) {
+        this(model, epoch, config, dataset, metrics, params, adamM, adamV, resume, null);
     }
 
     /** A checkpoint without the state a resume needs. */
     public Checkpoint(ModelConfig model, int epoch, Map<String, Object> config, Map<String, Object> dataset, Map<String, Double> metrics,
                       float[] params) {
-        this(model, epoch, config, dataset, metrics, params, null, null, null);
+        this(model, epoch, config, dataset, metrics, params, null, null, null, null);
     }
 
     /** Whether this checkpoint holds what resuming its run needs (Adam's moments and the run's state). */
@@ -130,12 +141,15 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
                 DataOutputStream d = new DataOutputStream(out);
                 d.write(MAGIC);
                 d.writeInt(VERSION);
-                d.writeInt(adamM == null ? 2 : 4);
+                d.writeInt((adamM == null ? 2 : 4) + global.size());
                 section(d, "config", json);
                 section(d, "params", floats(params));
                 if (adamM != null) {
                     section(d, "adam.m", floats(adamM));
                     section(d, "adam.v", floats(adamV));
+                }
+                for (String k : org.lgsr.train.GlobalState.NAMES) {
+                    if (global.containsKey(k)) section(d, "lg." + k, floats(global.get(k)));
                 }
                 d.flush();
             });
@@ -211,7 +225,8 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
                 CRC32 crc = new CRC32();
                 crc.update(data);
                 if ((int) crc.getValue() != want) throw new DataException(file + ": corrupt checkpoint (section " + key + " fails its CRC-32 check)");
-                if (!key.equals("config") && !key.equals("params") && !key.equals("adam.m") && !key.equals("adam.v")) {
+                if (!key.equals("config") && !key.equals("params") && !key.equals("adam.m") && !key.equals("adam.v")
+                        && !(key.startsWith("lg.") && org.lgsr.train.GlobalState.NAMES.contains(key.substring(3)))) {
                     throw new DataException(file + ": checkpoint section '" + key + "' is not part of format version " + VERSION);
                 }
                 if (sections.put(key, data) != null) throw new DataException(file + ": corrupt checkpoint (section " + key + " twice)");
@@ -248,11 +263,19 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
         }
         float[] m = sections.containsKey("adam.m") ? floats(sections.get("adam.m"), n, file, "adam.m") : null;
         float[] v = sections.containsKey("adam.v") ? floats(sections.get("adam.v"), n, file, "adam.v") : null;
+        Map<String, float[]> global = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> s : sections.entrySet()) {
+            if (!s.getKey().startsWith("lg.")) continue;
+            byte[] b = s.getValue();
+            if (b.length % 4 != 0) throw new DataException(file + ": corrupt checkpoint (section " + s.getKey() + " is not whole floats)");
+            global.put(s.getKey().substring(3), floats(b, b.length / 4, file, s.getKey()));
+        }
         Map<String, Double> metrics = new LinkedHashMap<>();
         Object mm = cfg.get("metrics");
         if (mm instanceof Map<?, ?> map) map.forEach((k, val) -> metrics.put(String.valueOf(k), ((Number) val).doubleValue()));
         return new Checkpoint(model, num(cfg, "epoch"), (Map<String, Object>) cfg.getOrDefault("train", Map.of()),
-                (Map<String, Object>) cfg.getOrDefault("dataset", Map.of()), metrics, params, m, v, (Map<String, Object>) cfg.get("resume"));
+                (Map<String, Object>) cfg.getOrDefault("dataset", Map.of()), metrics, params, m, v, (Map<String, Object>) cfg.get("resume"),
+                global);
     }
 
     private static int num(Map<String, Object> m, String key) {

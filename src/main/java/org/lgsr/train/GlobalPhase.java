@@ -60,6 +60,34 @@ final class GlobalPhase implements AutoCloseable {
         return stopRule;
     }
 
+    /**
+     * L_g's state for a checkpoint; null while an interleaved pass is under way (its place in the
+     * pass is not kept: such a run resumes once L_g is done).
+     */
+    GlobalState state() {
+        if (current != null) return null;
+        java.util.Map<String, float[]> a = new java.util.LinkedHashMap<>();
+        a.put("eM", eAdam.m().clone());
+        a.put("eV", eAdam.v().clone());
+        for (java.util.Map.Entry<String, float[]> t : encoder.tables().entrySet()) a.put(t.getKey(), t.getValue().clone());
+        java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("passes", passes);
+        c.put("encoderSteps", encoder.steps());
+        c.put("eAdamSteps", eAdam.steps());
+        c.put("stopRule", stopRule.state());
+        return new GlobalState(a, c);
+    }
+
+    /** Puts back a state from {@link #state()}. */
+    @SuppressWarnings("unchecked")
+    void restore(GlobalState s) {
+        long nd = (long) numItems * dim;
+        eAdam.restore(GlobalState.array(s.arrays(), "eM", nd), GlobalState.array(s.arrays(), "eV", nd), GlobalState.count(s.counters(), "eAdamSteps"));
+        encoder.restore(s.arrays(), GlobalState.count(s.counters(), "encoderSteps"));
+        passes = (int) GlobalState.count(s.counters(), "passes");
+        stopRule.restore((java.util.Map<String, Object>) s.counters().getOrDefault("stopRule", java.util.Map.of()));
+    }
+
     /** One pass of L_g at learning rate {@code lr}; marks the encoder converged per the early-stop rule. */
     GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop) {
         eAdam.setLearningRate(lr);

@@ -30,6 +30,22 @@ public final class GlobalStopRule {
         if (pending) converged = true;
     }
 
+    /** The rule's state for a checkpoint. */
+    public java.util.Map<String, Object> state() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("lastLoss", Double.isNaN(lastLoss) ? null : lastLoss);
+        m.put("converged", converged);
+        m.put("stopPending", pending);
+        return m;
+    }
+
+    /** Puts back a state from {@link #state()}. */
+    public void restore(java.util.Map<String, Object> m) {
+        lastLoss = m.get("lastLoss") instanceof Number n ? n.doubleValue() : Double.NaN;
+        converged = Boolean.TRUE.equals(m.get("converged"));
+        pending = Boolean.TRUE.equals(m.get("stopPending"));
+    }
+
     /** Whether L_g is trained no more. */
     public boolean converged() {
         return converged;

@@ -322,7 +322,15 @@ public final class Trainer {
             resume.put("step", st.step());
             resume.put("epochsDone", st.epochsDone());
             resume.put("epochs", new ArrayList<>(epochs));
-            c = new org.lgsr.model.Checkpoint(model, e, train, fingerprint, test, st.w(), st.m(), st.v(), resume);
+            Map<String, float[]> lg = null;
+            if (engine.global() != null) {
+                GlobalState gs = engine.global().state();
+                if (gs != null) { // null: an interleaved pass under way; the run then resumes once L_g is done
+                    resume.put("global", gs.counters());
+                    lg = gs.arrays();
+                }
+            }
+            c = new org.lgsr.model.Checkpoint(model, e, train, fingerprint, test, st.w(), st.m(), st.v(), resume, lg);
         }
         Path f = checkpointDir.resolve("epoch-" + e + ".lgsr");
         if (keep > 0) {
@@ -350,8 +358,8 @@ public final class Trainer {
 
     /**
      * Puts the checkpoint's run back: the engine's state, the report's epoch rows and the best
-     * figures so far; returns the first epoch to train. A run whose global encoder still has
-     * passes to run after the checkpoint is refused (its state is not in checkpoints yet).
+     * figures so far; returns the first epoch to train. The global encoder's state comes back too; a run whose global encoder still has
+     * passes to run is refused when the checkpoint lacks that state (an interleaved pass under way, an older file).
      */
     @SuppressWarnings("unchecked")
     private int restore(TrainingEngine engine, ModelConfig model, Best[] bestP, Best[] bestM, Best bestValid, int[] ks, int selectK) {
@@ -359,12 +367,14 @@ public final class Trainer {
         Map<String, Object> r = c.resume();
         if (!model.equals(c.model())) throw new IllegalArgumentException("--resume: " + resumePath + " holds a model of another shape than this run's");
         c.checkFits(data, resumePath);
-        if (cfg.joint()) {
+        if (cfg.joint() && r.get("global") instanceof Map<?, ?> counters) {
+            engine.global().restore(new GlobalState(c.global(), (Map<String, Object>) counters));
+        } else if (cfg.joint()) {
             for (int e = c.epoch() + 1; e <= cfg.epochs(); e++) {
                 if (cfg.global().activeIn(e)) {
                     throw new IllegalArgumentException("--resume: the global encoder (L_g) of this run still has passes in epoch " + e
-                            + ", and its state is not in checkpoints yet: resuming is possible once L_g is done (after epoch "
-                            + cfg.global().epochs() + " with the default pre-training)");
+                            + ", and this checkpoint does not hold its state (written during an interleaved pass, --g-interleave on, or by "
+                            + "an older version): resume from a checkpoint written once L_g is done");
                 }
             }
         }

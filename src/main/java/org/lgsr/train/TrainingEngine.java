@@ -56,6 +56,16 @@ public interface TrainingEngine extends AutoCloseable {
          * mean row, mean cosine of a row with the mean row; theta is E when tied), {@code biasMin}, {@code biasMax}.
          */
         Map<String, Object> health();
+
+        /** The state a resume needs (null when it cannot be saved now: an interleaved pass under way). */
+        default GlobalState state() {
+            return null;
+        }
+
+        /** Puts back a state from {@link #state()} (before the first epoch of a resumed run). */
+        default void restore(GlobalState s) {
+            throw new UnsupportedOperationException("this engine's global encoder cannot resume");
+        }
     }
 
     /** The L_g side, or null when the run trains L_rec only. */
@@ -149,6 +159,16 @@ public interface TrainingEngine extends AutoCloseable {
                 @Override
                 public Map<String, Object> health() {
                     return global.health();
+                }
+
+                @Override
+                public GlobalState state() {
+                    return global.state();
+                }
+
+                @Override
+                public void restore(GlobalState s) {
+                    global.restore(s);
                 }
 
                 @Override

@@ -45,6 +45,34 @@ class CheckpointTest {
         for (int k = 0; k < 16; k++) assertEquals(0f, e[k]);
     }
 
+    /** The global encoder's tables (sections lg.NAME) come back as written; a name outside the format is refused when writing. */
+    @Test
+    void globalEncoderTablesRoundTrip() {
+        Checkpoint c = sample();
+        java.util.Random rnd = new java.util.Random(5);
+        float[] eM = new float[c.params().length / 4], bias = new float[DATA.numItems()];
+        for (int i = 0; i < eM.length; i++) eM[i] = rnd.nextFloat() - 0.5f;
+        for (int i = 0; i < bias.length; i++) bias[i] = (float) rnd.nextGaussian();
+        float[] m = new float[c.params().length], v = new float[c.params().length];
+        Checkpoint g = new Checkpoint(c.model(), 2, c.config(), c.dataset(), c.metrics(), c.params(), m, v, Map.of("step", 9),
+                Map.of("eM", eM, "bias", bias));
+        Path f = dir.resolve("g.lgsr");
+        g.write(f);
+        Checkpoint r = Checkpoint.read(f);
+        assertEquals(java.util.Set.of("eM", "bias"), r.global().keySet());
+        assertArrayEquals(eM, r.global().get("eM"));
+        assertArrayEquals(bias, r.global().get("bias"));
+        assertTrue(Checkpoint.read(writeAndPath(sample(), "plain.lgsr")).global().isEmpty(), "a checkpoint without L_g has no lg sections");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Checkpoint(c.model(), 2, c.config(), c.dataset(),
+                c.metrics(), c.params(), m, v, Map.of(), Map.of("thetta", bias)));
+    }
+
+    private Path writeAndPath(Checkpoint c, String name) {
+        Path f = dir.resolve(name);
+        c.write(f);
+        return f;
+    }
+
     /** Truncated, corrupt, foreign and future files: one line each, naming the file and the problem. */
     @Test
     void everyBadFileIsOneClearLine() throws Exception {
