@@ -166,6 +166,13 @@ class ExperimentTest {
         assertTrue(second.contains("4 already done (same configuration), 0 to run"), second);
         assertEquals(stamp, Files.getLastModifiedTime(plan.get(1).report()).toMillis(), "a finished run is not run again");
 
+        // a run cut short (Ctrl-C, a crash: its report never says "completed") runs again, alone
+        Path cut = plan.get(2).report();
+        Files.writeString(cut, Files.readString(cut).replace("\"status\": \"completed\"", "\"status\": \"running\""));
+        String again = run(0, "experiment", f.toString());
+        assertTrue(again.contains("3 already done (same configuration), 1 to run") && again.contains(plan.get(2).key()), again);
+        assertEquals(stamp, Files.getLastModifiedTime(plan.get(1).report()).toMillis(), "the finished runs stay as they were");
+
         // another value of a common flag is another configuration: every training run again, the baseline not
         Files.writeString(f, json.replace("\"--max-steps\", \"4\"", "\"--max-steps\", \"3\""));
         String third = run(0, "experiment", f.toString(), "--only", "-c-s1$");
