@@ -12,6 +12,11 @@
 #   dg          ./run-gpu.sh diginetica
 #   memcheck    compute-sanitizer memcheck over the kernel and engine GPU tests
 #   racecheck   compute-sanitizer racecheck over the tests of the kernels with shared memory
+#   experiment:SPEC[:REGEX]
+#               lgsr experiment experiments/SPEC.json (the runs matching REGEX) on the GPU, output
+#               under $OUT/exp-SPEC; copy its runs/*.json into results/SPEC/runs/ where the
+#               repository lives, then `./lgsr experiment experiments/SPEC.json --table-only
+#               --readme README.md` there: a report made elsewhere counts (same command line)
 # Logs and JSON reports go under $OUT; a short table is printed last.
 # usage: bash scripts/device-run.sh [STEP ...]
 set -uo pipefail
@@ -50,6 +55,16 @@ for step in "${steps[@]}"; do
     y64) timed_run y64-lgsr yoochoose64 ;;
     y64-authors) timed_run y64-lgsr-authors yoochoose64 --g-authors ;;
     dg) timed_run dg-lgsr diginetica ;;
+    experiment:*)
+      IFS=: read -r _ spec only <<< "$step"
+      if [[ ! -f "experiments/$spec.json" ]]; then echo "device-run: no experiments/$spec.json"; continue; fi
+      echo "== experiment $spec${only:+ (runs matching $only)} (limit ${limit} s)"
+      args=(experiment "experiments/$spec.json" --out "$out/exp-$spec")
+      [[ -n "$only" ]] && args+=(--only "$only")
+      timeout "$limit" "${java[@]}" "${args[@]}" > "$out/exp-$spec.log" 2>&1
+      echo "experiment $spec: exit $?"
+      grep -E '^\[|^experiment ' "$out/exp-$spec.log" | tail -20
+      [[ -f "$out/exp-$spec/table.md" ]] && cat "$out/exp-$spec/table.md" ;;
     agree)
       echo "== agree: one epoch of LGSR-C, GPU then CPU, same seed"
       timeout 120 "${java[@]}" train --device gpu --dataset yoochoose64 --variant lgsr-c --epochs 1 --report "$out/agree-gpu.json" > "$out/agree-gpu.log" 2>&1
