@@ -69,7 +69,8 @@ final class ExperimentCommand implements Runnable {
         Results res = new Results(spec, plan);
         try {
             Files.createDirectories(dir);
-            List<String> pngs = new Figures(res, dir).all();
+            List<String> pngs = new java.util.ArrayList<>(new Figures(res, dir).all());
+            if (spec.figures.contains("attention")) pngs.addAll(attention(res, dir));
             String command = "./lgsr experiment " + specFile;
             res.write(dir, command, pngs);
             System.out.println("wrote " + dir.resolve("results.csv") + ", summary.csv, table.md" + (pngs.isEmpty() ? "" : ", " + String.join(", ", pngs)));
@@ -81,6 +82,30 @@ final class ExperimentCommand implements Runnable {
         if (o != null && o.failed() > 0) {
             throw new org.lgsr.data.DataException(o.failed() + " of the experiment's runs failed: " + String.join("; ", o.failures()));
         }
+    }
+
+    /**
+     * Figures 7 and 8 for each training cell: {@code lgsr attention} on the best model of its
+     * first finished run (two test sessions), into {@code attention-KEY/}; the PNGs' names.
+     */
+    private static List<String> attention(Results res, Path dir) throws IOException {
+        List<String> pngs = new java.util.ArrayList<>();
+        for (Results.Group g : res.groups) {
+            if (g.cell().baseline() || g.rows().isEmpty()) continue;
+            ExperimentRunner.Run r = g.rows().get(0).run();
+            Path model = dir.resolve("models").resolve(r.key()).resolve("best.lgsr");
+            if (!Files.isRegularFile(model)) {
+                System.out.println("attention: no saved model for " + r.key() + " (" + model + "); run it with \"checkpoints\": true");
+                continue;
+            }
+            Path outDir = dir.resolve("attention-" + r.key());
+            int code = Main.execute("attention", "--model", model.toString(), "--dataset", r.dataset(), "--sessions", "2", "--output", outDir.toString());
+            if (code != 0) throw new DataException("lgsr attention failed on " + model + " (exit " + code + ")");
+            try (java.util.stream.Stream<Path> files = Files.list(outDir)) {
+                files.map(p -> dir.relativize(p).toString()).filter(p -> p.endsWith(".png")).sorted().forEach(pngs::add);
+            }
+        }
+        return pngs;
     }
 
     private List<String> prefixed(List<String> pngs, Path dir) {

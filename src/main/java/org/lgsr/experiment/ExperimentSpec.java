@@ -36,7 +36,7 @@ public final class ExperimentSpec {
             "checkpoints", "notes", "imports", "sweep");
     private static final Set<String> CELL_KEYS = Set.of("id", "method", "args", "seeds");
     /** The figures a spec may ask for. */
-    public static final List<String> FIGURES = List.of("bars", "curves", "lg", "hyper");
+    public static final List<String> FIGURES = List.of("bars", "curves", "lg", "hyper", "attention");
     private static final Set<String> TRAIN_ONLY_FLAGS_REFUSED = Set.of("--report", "--seed", "--dataset", "--variant", "--resume",
             "--checkpoint-dir", "--no-checkpoints", "--keep");
 
@@ -145,6 +145,9 @@ public final class ExperimentSpec {
         Object ck = m.getOrDefault("checkpoints", Boolean.FALSE);
         if (!(ck instanceof Boolean)) throw fail("\"checkpoints\" must be true or false");
         this.checkpoints = (Boolean) ck;
+        if (figures.contains("attention") && !checkpoints) {
+            throw fail("figures: \"attention\" draws from the runs' saved models: set \"checkpoints\": true");
+        }
         Object sw = m.getOrDefault("sweep", Boolean.FALSE);
         if (!(sw instanceof Boolean)) throw fail("\"sweep\" must be true or false");
         this.sweep = (Boolean) sw;

@@ -44,6 +44,7 @@ public final class Figures {
                 case "curves" -> files.addAll(curves());
                 case "lg" -> files.addAll(globalPasses());
                 case "hyper" -> files.addAll(hyper());
+                case "attention" -> { } // drawn by lgsr attention from the saved models (the experiment command)
                 default -> throw new IllegalStateException("figure " + f);
             }
         }

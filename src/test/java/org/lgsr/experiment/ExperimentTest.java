@@ -182,6 +182,25 @@ class ExperimentTest {
         assertEquals(plan.get(0).hash(), plan2.get(0).hash());
     }
 
+    /** With saved models the harness draws Figures 7 and 8 (lgsr attention) for each training cell, and links them in the table. */
+    @Test
+    void attentionFiguresFromTheSavedModels() throws Exception {
+        Path out = dir.resolve("att");
+        Path f = spec("{\"name\": \"a\", \"out\": \"" + out.toString().replace("\\", "/") + "\", \"checkpoints\": true,"
+                + " \"common\": [\"--epochs\", \"1\", \"--max-steps\", \"3\", \"--dim\", \"16\", \"--threads\", \"1\"],"
+                + " \"cells\": [{\"id\": \"c\", \"method\": \"lgsr-c\"}], \"figures\": [\"attention\"]}");
+        run(0, "experiment", f.toString());
+        assertTrue(Files.isRegularFile(out.resolve("models/synth-c-s1/best.lgsr")), "the run's best model is kept");
+        String table = Files.readString(out.resolve("table.md"));
+        for (String png : List.of("attention-synth-c-s1/attention-self-1.png", "attention-synth-c-s1/attention-aggregation-2.png")) {
+            assertTrue(ImageIO.read(out.resolve(png).toFile()) != null, png);
+            assertTrue(table.contains("(" + png + ")"), table);
+        }
+        Path bad = spec("{\"name\": \"a\", \"cells\": [{\"method\": \"lgsr-c\"}], \"figures\": [\"attention\"]}");
+        DataException e = assertThrows(DataException.class, () -> ExperimentSpec.read(bad));
+        assertTrue(e.getMessage().contains("\"checkpoints\": true"), e.getMessage());
+    }
+
     @Test
     void badRunStopsTheExperimentWithOneLine() throws Exception {
         Path f = spec("{\"name\": \"bad\", \"out\": \"" + dir.resolve("o").toString().replace("\\", "/") + "\","
