@@ -47,18 +47,17 @@ public final class Results {
     /** Runs that differ only in the seed. */
     public record Group(String dataset, ExperimentSpec.Cell cell, Map<String, String> point, List<Row> rows, int planned) {
         public Stat stat(String metric) {
-            List<Double> xs = new ArrayList<>();
-            for (Row r : rows) {
-                Double v = r.best().get(metric);
-                if (v != null) xs.add(v);
-            }
-            return Stat.of(xs);
+            return statOf(Row::best, metric);
         }
 
         public Stat validationStat(String metric) {
+            return statOf(Row::validationSelected, metric);
+        }
+
+        private Stat statOf(java.util.function.Function<Row, Map<String, Double>> figures, String metric) {
             List<Double> xs = new ArrayList<>();
             for (Row r : rows) {
-                Double v = r.validationSelected().get(metric);
+                Double v = figures.apply(r).get(metric);
                 if (v != null) xs.add(v);
             }
             return Stat.of(xs);
