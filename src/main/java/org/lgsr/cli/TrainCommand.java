@@ -230,7 +230,8 @@ final class TrainCommand implements Runnable {
         }
         if (variant != null) TrainConfig.checkVariant(variant);
         org.lgsr.model.neural.NeuralKind neural = variant == null ? null : org.lgsr.model.neural.NeuralKind.byName(variant);
-        if (lr == null) lr = neural == org.lgsr.model.neural.NeuralKind.STAMP ? STAMP_LR : 0.001;
+        boolean stampLr = lr == null && neural == org.lgsr.model.neural.NeuralKind.STAMP;
+        if (lr == null) lr = stampLr ? STAMP_LR : 0.001;
         if (neural != null) {
             if (device.device.equals("gpu") || device.device.equals("sim")) {
                 throw new IllegalArgumentException("--variant " + variant + ": the GPU engine implements lgsr, lgsr-c and lgsr-a only; use --device cpu");
@@ -253,6 +254,7 @@ final class TrainCommand implements Runnable {
             variant = DEFAULT_VARIANT;
             notes.add("variant: " + DEFAULT_VARIANT + " (the default: " + DEFAULT_WHY + ")");
         }
+        if (stampLr) notes.add("learning rate: " + STAMP_LR + " (STAMP's default: the authors' logged Yoochoose-1/64 run; docs/baselines-neural.md)");
         if (reportFolderCreated) notes.add("created the report's folder " + report.toAbsolutePath().getParent());
         Device d;
         if (neural != null && device.device.equals("auto")) {
