@@ -239,15 +239,12 @@ final class TrainCommand implements Runnable {
             if (spec.commandLine().getParseResult().hasMatchedOption("--dropout")) {
                 throw new IllegalArgumentException("--dropout: --variant " + variant + " has no dropout (docs/baselines-neural.md)");
             }
-            if (checkpointDir != null) {
-                throw new IllegalArgumentException("--checkpoint-dir: --variant " + variant + " writes no checkpoints (the format holds the LGSR module only)");
-            }
         }
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before anything runs
         dataset.check();
         boolean reportFolderCreated = report != null && OutputPaths.checkWritable(report, "--report");
         if (keep < 0) throw new IllegalArgumentException("--keep: must be >= 0, got " + keep);
-        if (checkpointDir != null && !noCheckpoints) OutputPaths.checkWritable(checkpointDir.resolve("best.lgsr"), "--checkpoint-dir");
+        if (checkpointDir != null && !noCheckpoints && neural == null) OutputPaths.checkWritable(checkpointDir.resolve("best.lgsr"), "--checkpoint-dir");
         // the information lines wait until every check has passed: an error is then the only line
         java.util.List<String> notes = new java.util.ArrayList<>();
         if (variant == null) {
@@ -305,9 +302,10 @@ final class TrainCommand implements Runnable {
         if (report == null) OutputPaths.checkWritable(reportFile, "the report");
         Path ckptDir = noCheckpoints ? null : checkpointDir != null ? checkpointDir
                 : reportFile.resolveSibling(reportFile.getFileName().toString().replaceFirst("\\.json$", "") + ".ckpt");
-        if (neural != null && ckptDir != null) {
+        if (neural != null && ckptDir != null) { // lgsr experiment may ask for them: the run goes on without
             ckptDir = null;
-            notes.add("checkpoints: none for --variant " + variant + " (the checkpoint format holds the LGSR module only)");
+            notes.add("checkpoints: none for --variant " + variant + " (the checkpoint format holds the LGSR module only"
+                    + (checkpointDir != null ? "; --checkpoint-dir ignored)" : ")"));
         }
         if (ckptDir != null && checkpointDir == null) OutputPaths.checkWritable(ckptDir.resolve("best.lgsr"), "the checkpoint folder");
         notes.forEach(System.err::println);

@@ -74,6 +74,18 @@ class NeuralTrainTest {
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "gru4rec", "--device", "sim"),
                 "--variant gru4rec: the GPU engine implements lgsr, lgsr-c and lgsr-a only; use --device cpu");
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "stamp", "--dropout", "0.2"), "--dropout");
-        CliTest.assertOneLineError(CliTest.run("train", "--variant", "stamp", "--checkpoint-dir", dir.resolve("c").toString()), "--checkpoint-dir");
+    }
+
+    /** lgsr experiment passes --checkpoint-dir to every training cell: a neural cell runs on without checkpoints. */
+    @Test
+    void aCheckpointFolderIsIgnoredInOneLine() throws Exception {
+        Path report = dir.resolve("r.json");
+        Path ck = dir.resolve("models");
+        CliTest.Run r = CliTest.run("train", "--variant", "gru4rec", "--epochs", "1", "--max-steps", "2", "--dim", "16", "--batch", "64",
+                "--device", "cpu", "--threads", "1", "--no-compare", "--checkpoint-dir", ck.toString(), "--keep", "0", "--report", report.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("checkpoints: none for --variant gru4rec (the checkpoint format holds the LGSR module only; --checkpoint-dir ignored)"), r.err());
+        assertFalse(Files.exists(ck));
+        assertEquals("completed", report(report).get("status").getAsString());
     }
 }
