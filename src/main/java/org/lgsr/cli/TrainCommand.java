@@ -33,7 +33,8 @@ final class TrainCommand implements Runnable {
             + "README, Joint training";
 
     @Option(names = "--variant", paramLabel = "V",
-            description = {"lgsr (joint training with the global encoder), lgsr-c (the recommendation module alone), lgsr-a (s_f from f_t only).",
+            description = {"lgsr (joint training with the global encoder), lgsr-c (the recommendation module alone), lgsr-a (s_f from f_t only);",
+                    "or a neural baseline of Table 2 on the CPU engine: stamp, gru4rec (docs/baselines-neural.md; no checkpoints).",
                     "Default: " + DEFAULT_VARIANT + " (" + DEFAULT_WHY + ")."})
     String variant;
 
@@ -49,8 +50,11 @@ final class TrainCommand implements Runnable {
     @Option(names = "--batch", defaultValue = "512", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "0.001", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", description = "Learning rate (default: 0.001; stamp: " + STAMP_LR + ", the authors' logged run).")
+    Double lr;
+
+    /** STAMP's learning rate when --lr is not given: init_lr of the authors' logged yoochoose-1/64 run (docs/baselines-neural.md). */
+    static final double STAMP_LR = 0.003;
 
     @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "S",
             description = "constant, reference (MODEL.md: x0.1 every 0.1 epoch), or every:E (x0.1 every E epochs; default: ${DEFAULT-VALUE}).")
@@ -224,19 +228,38 @@ final class TrainCommand implements Runnable {
         if (gAdam != null && !gAdam.equals("dense") && !gAdam.equals("lazy")) {
             throw new IllegalArgumentException("--g-adam: unknown mode '" + gAdam + "'; known: dense, lazy");
         }
+        if (variant != null) TrainConfig.checkVariant(variant);
+        org.lgsr.model.neural.NeuralKind neural = variant == null ? null : org.lgsr.model.neural.NeuralKind.byName(variant);
+        boolean stampLr = lr == null && neural == org.lgsr.model.neural.NeuralKind.STAMP;
+        if (lr == null) lr = stampLr ? STAMP_LR : 0.001;
+        if (neural != null) {
+            if (device.device.equals("gpu") || device.device.equals("sim")) {
+                throw new IllegalArgumentException("--variant " + variant + ": the GPU engine implements lgsr, lgsr-c and lgsr-a only; use --device cpu");
+            }
+            if (spec.commandLine().getParseResult().hasMatchedOption("--dropout")) {
+                throw new IllegalArgumentException("--dropout: --variant " + variant + " has no dropout (docs/baselines-neural.md)");
+            }
+        }
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before anything runs
         dataset.check();
         boolean reportFolderCreated = report != null && OutputPaths.checkWritable(report, "--report");
         if (keep < 0) throw new IllegalArgumentException("--keep: must be >= 0, got " + keep);
-        if (checkpointDir != null && !noCheckpoints) OutputPaths.checkWritable(checkpointDir.resolve("best.lgsr"), "--checkpoint-dir");
+        if (checkpointDir != null && !noCheckpoints && neural == null) OutputPaths.checkWritable(checkpointDir.resolve("best.lgsr"), "--checkpoint-dir");
         // the information lines wait until every check has passed: an error is then the only line
         java.util.List<String> notes = new java.util.ArrayList<>();
         if (variant == null) {
             variant = DEFAULT_VARIANT;
             notes.add("variant: " + DEFAULT_VARIANT + " (the default: " + DEFAULT_WHY + ")");
         }
+        if (stampLr) notes.add("learning rate: " + STAMP_LR + " (STAMP's default: the authors' logged Yoochoose-1/64 run; docs/baselines-neural.md)");
         if (reportFolderCreated) notes.add("created the report's folder " + report.toAbsolutePath().getParent());
-        Device d = device.resolve(notes);
+        Device d;
+        if (neural != null && device.device.equals("auto")) {
+            d = Device.CPU; // the GPU is never probed for a model it cannot run
+            notes.add("device: cpu (--device auto: --variant " + variant + " runs on the CPU engine only)");
+        } else {
+            d = device.resolve(notes);
+        }
         boolean gpu = d == Device.GPU;
         if (!gpu && (tf32 || profile)) {
             throw new IllegalArgumentException((tf32 ? "--tf32" : "--profile") + ": only the GPU engine has it (the run is on the CPU)");
@@ -279,6 +302,11 @@ final class TrainCommand implements Runnable {
         if (report == null) OutputPaths.checkWritable(reportFile, "the report");
         Path ckptDir = noCheckpoints ? null : checkpointDir != null ? checkpointDir
                 : reportFile.resolveSibling(reportFile.getFileName().toString().replaceFirst("\\.json$", "") + ".ckpt");
+        if (neural != null && ckptDir != null) { // lgsr experiment may ask for them: the run goes on without
+            ckptDir = null;
+            notes.add("checkpoints: none for --variant " + variant + " (the checkpoint format holds the LGSR module only"
+                    + (checkpointDir != null ? "; --checkpoint-dir ignored)" : ")"));
+        }
         if (ckptDir != null && checkpointDir == null) OutputPaths.checkWritable(ckptDir.resolve("best.lgsr"), "the checkpoint folder");
         notes.forEach(System.err::println);
 

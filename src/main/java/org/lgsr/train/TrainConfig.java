@@ -2,12 +2,15 @@ package org.lgsr.train;
 
 import org.lgsr.model.ModelConfig;
 import org.lgsr.model.Variant;
+import org.lgsr.model.neural.NeuralConfig;
+import org.lgsr.model.neural.NeuralKind;
 
 /**
  * Everything a training run is configured with; recorded whole in the run report.
  *
- * @param variant       {@code lgsr-c} or {@code lgsr-a} (the recommendation module alone), or
- *                      {@code lgsr} (joint training with the global encoder)
+ * @param variant       {@code lgsr-c} or {@code lgsr-a} (the recommendation module alone),
+ *                      {@code lgsr} (joint training with the global encoder), or a neural baseline of
+ *                      Table 2: {@code stamp}, {@code gru4rec} (CPU engine only; docs/baselines-neural.md)
  * @param lrSchedule    a name understood by {@link org.lgsr.model.LearningRate#byName}
  * @param maxSteps      stop each epoch after this many steps (0: the whole epoch); for quick runs
  * @param evalEvery     evaluate after every this many epochs (and after the last)
@@ -35,16 +38,36 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
         }
         ks = ks.clone();
         if (global == null) throw new IllegalArgumentException("global settings missing");
-        modelVariant(variant); // validates the name
+        checkVariant(variant);
     }
 
-    /** The module variant behind a run variant name. */
+    /** The names {@code --variant} knows, in the order an error lists them. */
+    public static final String KNOWN_VARIANTS = "lgsr, lgsr-c, lgsr-a, stamp, gru4rec";
+
+    /** Throws the one-line error of an unknown variant name. */
+    public static void checkVariant(String name) {
+        if (NeuralKind.byName(name) == null) modelVariant(name);
+    }
+
+    /** The LGSR module variant behind a run variant name (the neural baselines have none). */
     public static Variant modelVariant(String name) {
         return switch (name) {
             case "lgsr-c", "lgsr" -> Variant.LGSR_C;
             case "lgsr-a" -> Variant.LGSR_A;
-            default -> throw new IllegalArgumentException("--variant: unknown variant '" + name + "'; known: lgsr, lgsr-c, lgsr-a");
+            default -> throw new IllegalArgumentException(NeuralKind.byName(name) != null
+                    ? "--variant " + name + ": a neural baseline, not a variant of the LGSR module"
+                    : "--variant: unknown variant '" + name + "'; known: " + KNOWN_VARIANTS);
         };
+    }
+
+    /** The neural baseline this run trains, or null for the LGSR variants. */
+    public NeuralKind neural() {
+        return NeuralKind.byName(variant);
+    }
+
+    /** The neural baseline's shape (only when {@link #neural()} is not null). */
+    public NeuralConfig neuralModel(int numItems) {
+        return new NeuralConfig(neural(), numItems, dim, maxLen, lambda2);
     }
 
     public boolean joint() {

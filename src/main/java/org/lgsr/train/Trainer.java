@@ -128,7 +128,12 @@ public final class Trainer {
             valid = Samples.fromSessions(held);
         }
         Samples test = data.test();
-        ModelConfig model = cfg.model(data.numItems());
+        org.lgsr.model.neural.NeuralKind neural = cfg.neural();
+        if (neural != null && factory != TrainingEngine.Cpu.FACTORY) {
+            throw new IllegalArgumentException("--variant " + cfg.variant() + ": the GPU engine implements lgsr, lgsr-c and lgsr-a only; use --device cpu");
+        }
+        ModelConfig model = neural == null ? cfg.model(data.numItems()) : null;
+        if (neural != null) checkpointDir = null; // the checkpoint format holds the LGSR module only
         LearningRate schedule = LearningRate.byName(cfg.lrSchedule(), cfg.lr(), train.size(), cfg.batchSize());
 
         report.put("command", commandLine);
@@ -137,9 +142,19 @@ public final class Trainer {
         report.put("config", cfg);
         Map<String, Object> modelInfo = new LinkedHashMap<>();
         modelInfo.put("variant", cfg.variant());
-        modelInfo.put("aggregation", cfg.sigmoid() ? "sigmoid [paper]" : "hard sigmoid [code]");
-        modelInfo.put("loss", "softmax cross-entropy over all items [code]");
-        modelInfo.put("parameters", new ParamLayout(model).total());
+        if (neural == null) {
+            modelInfo.put("aggregation", cfg.sigmoid() ? "sigmoid [paper]" : "hard sigmoid [code]");
+            modelInfo.put("loss", "softmax cross-entropy over all items [code]");
+            modelInfo.put("parameters", new ParamLayout(model).total());
+        } else {
+            modelInfo.put("architecture", neural == org.lgsr.model.neural.NeuralKind.STAMP
+                    ? "STAMP (Liu et al. 2018): attention over the session, h_s * h_t scores x_j (trilinear)"
+                    : "GRU4Rec (Hidasi et al. 2016): GRU over the item embeddings, its last state scores a separate output table");
+            modelInfo.put("loss", "softmax cross-entropy over all items, per-prefix samples (docs/baselines-neural.md)");
+            modelInfo.put("dropout", "none");
+            modelInfo.put("parameters", new org.lgsr.model.neural.NeuralLayout(cfg.neuralModel(data.numItems())).total());
+            modelInfo.put("checkpoints", "none (the checkpoint format holds the LGSR module only)");
+        }
         report.put("model", modelInfo);
         Map<String, Object> ds = new LinkedHashMap<>();
         ds.put("name", data.name());
@@ -168,7 +183,8 @@ public final class Trainer {
         Best bestValid = new Best();
         boolean interrupted = false;
         long runStart = System.nanoTime();
-        try (TrainingEngine engine = factory.create(model, cfg, train, trainSessions, schedule)) {
+        try (TrainingEngine engine = neural != null ? new NeuralEngine(cfg.neuralModel(data.numItems()), cfg, schedule)
+                : factory.create(model, cfg, train, trainSessions, schedule)) {
             TrainingEngine.Global global = engine.global();
             if (global != null) {
                 Map<String, Object> g = global.info();
@@ -527,6 +543,13 @@ public final class Trainer {
         if (paper != null) {
             cmp.put("paperLgsr", Map.of("P@20", paper.p20(), "MRR@20", paper.mrr20()));
             line.append(String.format(Locale.ROOT, "  paper's LGSR %.2f / %.2f", paper.p20(), paper.mrr20()));
+        }
+        org.lgsr.model.neural.NeuralKind neural = cfg.neural();
+        PaperNumbers.Pair own = neural == null ? null : PaperNumbers.get(neural.cliName, data.name());
+        if (own != null) {
+            cmp.put("paper" + (neural == org.lgsr.model.neural.NeuralKind.STAMP ? "Stamp" : "Gru4rec"), Map.of("P@20", own.p20(), "MRR@20", own.mrr20()));
+            line.append(String.format(Locale.ROOT, "  paper's %s %.2f / %.2f", neural == org.lgsr.model.neural.NeuralKind.STAMP ? "STAMP" : "GRU4Rec",
+                    own.p20(), own.mrr20()));
         }
         report.put("comparison", cmp);
         comparison = line.toString();

@@ -1,0 +1,114 @@
+package org.lgsr.train;
+
+import java.util.function.BooleanSupplier;
+import org.lgsr.cpu.Adam;
+import org.lgsr.data.Samples;
+import org.lgsr.eval.Evaluator;
+import org.lgsr.eval.Metrics;
+import org.lgsr.model.Batch;
+import org.lgsr.model.LearningRate;
+import org.lgsr.model.cpu.NeuralCpuModel;
+import org.lgsr.model.cpu.NeuralScorer;
+import org.lgsr.model.cpu.RecTrainer;
+import org.lgsr.model.neural.NeuralConfig;
+import org.lgsr.model.neural.NeuralParameters;
+import org.lgsr.util.Parallel;
+
+/**
+ * The CPU engine of the neural baselines (STAMP, GRU4Rec; docs/baselines-neural.md): the same
+ * epochs as the LGSR module's ({@link RecTrainer}): the samples shuffled by
+ * {@link RecTrainer#epochOrder}, batches of the run's size, one forward/backward of
+ * {@link NeuralCpuModel} and one Adam update (TF's defaults) per batch at the run's learning-rate
+ * schedule. No global encoder, no dropout, and no resume state (such runs write no checkpoints).
+ * Deterministic for a seed and independent of the thread count.
+ */
+public final class NeuralEngine implements TrainingEngine {
+    private final NeuralConfig model;
+    private final TrainConfig cfg;
+    private final NeuralParameters params;
+    private final NeuralCpuModel engine;
+    private final LearningRate schedule;
+    private final Batch batch;
+    private final Parallel par;
+    private int epoch;
+
+    public NeuralEngine(NeuralConfig model, TrainConfig cfg, LearningRate schedule) {
+        this.model = model;
+        this.cfg = cfg;
+        this.schedule = schedule;
+        this.params = NeuralParameters.init(model, cfg.seed());
+        this.engine = new NeuralCpuModel(model, cfg.batchSize(), cfg.threads());
+        this.batch = new Batch(cfg.batchSize(), model.maxLen());
+        this.par = new Parallel(cfg.threads());
+    }
+
+    /** The live parameters (for tests). */
+    public NeuralParameters neuralParameters() {
+        return params;
+    }
+
+    @Override
+    public Global global() {
+        return null;
+    }
+
+    @Override
+    public long step() {
+        return params.step;
+    }
+
+    @Override
+    public RecTrainer.EpochStats trainEpoch(Samples train, int maxSteps, RecTrainer.StepListener listener, BooleanSupplier stop) {
+        int N = train.size();
+        int[] order = RecTrainer.epochOrder(N, cfg.seed(), epoch);
+        long[] before = engine.times.clone();
+        long adamNs = 0, start = System.nanoTime();
+        double lossSum = 0;
+        int steps = 0, seen = 0, total = params.w.length;
+        for (int first = 0; first < N && (maxSteps <= 0 || steps < maxSteps); first += cfg.batchSize()) {
+            int B = Math.min(cfg.batchSize(), N - first);
+            batch.fill(train, order, first, B);
+            batch.check(model.numItems());
+            double loss = engine.forwardBackward(params, batch);
+            lossSum += loss;
+            long a0 = System.nanoTime();
+            float lrT = Adam.learningRate(schedule.at(params.step), Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, params.step + 1);
+            Adam.adam(par, params.w, 0, params.g, 0, params.m, params.v, 0, total, lrT, Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, Adam.DEFAULT_EPSILON);
+            params.step++;
+            adamNs += System.nanoTime() - a0;
+            steps++;
+            seen += B;
+            if (listener != null) listener.stepDone(seen, loss);
+            if (stop != null && stop.getAsBoolean()) break;
+        }
+        double secs = (System.nanoTime() - start) * 1e-9;
+        // the report's phases (RecTrainer.EpochStats.PHASES): the scoring layer's fused step counts as "scores"
+        double[] phases = new double[RecTrainer.EpochStats.PHASES.length];
+        phases[0] = (engine.times[0] - before[0]) * 1e-9;
+        phases[1] = (engine.times[1] - before[1]) * 1e-9;
+        phases[4] = (engine.times[2] - before[2]) * 1e-9;
+        phases[5] = adamNs * 1e-9;
+        return new RecTrainer.EpochStats(epoch++, steps, seen, lossSum / Math.max(1, steps), secs, phases);
+    }
+
+    @Override
+    public Metrics evaluate(Evaluator evaluator, Samples samples) {
+        try (NeuralScorer scorer = new NeuralScorer(model, params, cfg.batchSize(), cfg.threads())) {
+            return evaluator.evaluate(scorer, samples);
+        }
+    }
+
+    @Override
+    public float[] parameters() {
+        return params.w.clone();
+    }
+
+    @Override
+    public void close() {
+        try {
+            engine.close();
+        } finally {
+            par.close();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package org.lgsr.model.neural;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.lgsr.data.Samples;
+import org.lgsr.model.Batch;
+import org.lgsr.model.ModelTestData;
+import org.lgsr.model.ParamLayout.View;
+import org.lgsr.model.cpu.NeuralCpuModel;
+import org.lgsr.model.cpu.Simd;
+
+/** The float engine of STAMP and GRU4Rec against the float64 reference, and its independence of the thread count. */
+class NeuralCpuModelTest {
+    private static final int N = 301, D = 20, MAXLEN = 6, B = 37;
+
+    private static NeuralParameters params(NeuralConfig cfg, long seed, double scale) {
+        NeuralParameters p = NeuralParameters.init(cfg, seed);
+        if (scale > 0) { // weights in the nonlinearities' curved range (STAMP's own initialization is nearly linear)
+            java.util.SplittableRandom r = new java.util.SplittableRandom(seed + 1);
+            for (int i = 0; i < p.w.length; i++) p.w[i] = p.layout.pinned(i) ? 0f : (float) (scale * (2 * r.nextDouble() - 1));
+        }
+        return p;
+    }
+
+    private static Batch batch(NeuralConfig cfg, int rows, long seed) {
+        Samples s = ModelTestData.samples(rows, cfg.numItems(), cfg.maxLen(), seed);
+        Batch bt = Batch.of(s, 0, rows, cfg.maxLen());
+        bt.check(cfg.numItems());
+        return bt;
+    }
+
+    /** Loss within tol relative, and every view's gradient within tol in relative norm. */
+    static void compare(NeuralConfig cfg, long seed, double scale, int threads, boolean simd, double tol) {
+        NeuralParameters p = params(cfg, seed, scale);
+        Batch bt = batch(cfg, B, seed + 7);
+        NeuralReference ref = new NeuralReference(cfg);
+        double[] th = p.weightsAsDouble();
+        double[] gd = new double[th.length];
+        double lossD = ref.lossAndGradient(th, gd, bt);
+        double lossF;
+        try (NeuralCpuModel m = new NeuralCpuModel(cfg, B, threads, simd)) {
+            assertEquals(simd && Simd.available() && D >= Simd.lanes(), m.usesSimd());
+            lossF = m.forwardBackward(p, bt);
+            // the scoring path gives the reference's session vectors
+            m.encode(p, bt);
+            double[][] s = ref.sessionVectors(th, bt);
+            for (int b = 0; b < B; b++) for (int c = 0; c < D; c++) assertEquals(s[b][c], m.sessionVectors()[b * D + c], 1e-5 + 1e-4 * Math.abs(s[b][c]));
+        }
+        assertEquals(lossD, lossF, tol * Math.abs(lossD), "loss");
+        for (View v : ref.layout().views()) {
+            double num = 0, den = 0;
+            for (int i = v.offset(); i < v.end(); i++) {
+                num += (p.g[i] - gd[i]) * (p.g[i] - gd[i]);
+                den += gd[i] * gd[i];
+            }
+            double rel = Math.sqrt(num / den);
+            assertTrue(den > 0, v.name() + " has an all-zero gradient");
+            assertTrue(rel < tol, cfg.kind() + " " + v.name() + ": relative gradient error " + rel + " (simd " + simd + ")");
+        }
+    }
+
+    @Test
+    void stampMatchesTheReference() {
+        NeuralConfig cfg = new NeuralConfig(NeuralKind.STAMP, N, D, MAXLEN, 1e-3f);
+        for (boolean simd : new boolean[] {true, false}) {
+            compare(cfg, 1, 0.4, 2, simd, 1e-4);
+            compare(cfg, 2, 0, 3, simd, 1e-4); // STAMP's own initialization
+        }
+    }
+
+    @Test
+    void gru4recMatchesTheReference() {
+        NeuralConfig cfg = new NeuralConfig(NeuralKind.GRU4REC, N, D, MAXLEN, 1e-3f);
+        for (boolean simd : new boolean[] {true, false}) {
+            compare(cfg, 3, 0.4, 2, simd, 1e-4);
+            compare(cfg, 4, 0, 3, simd, 1e-4);
+        }
+    }
+
+    @Test
+    void resultsAreIdenticalForAnyThreadCount() {
+        for (NeuralKind k : NeuralKind.values()) {
+            NeuralConfig cfg = new NeuralConfig(k, N, D, MAXLEN, 1e-3f);
+            for (boolean simd : new boolean[] {true, false}) {
+                float[] first = null;
+                double firstLoss = 0;
+                for (int threads : new int[] {1, 2, 3, 5}) {
+                    NeuralParameters p = params(cfg, 9, 0.3);
+                    Batch bt = batch(cfg, B, 10);
+                    double loss;
+                    try (NeuralCpuModel m = new NeuralCpuModel(cfg, B, threads, simd)) {
+                        loss = m.forwardBackward(p, bt);
+                    }
+                    if (first == null) {
+                        first = p.g.clone();
+                        firstLoss = loss;
+                    } else {
+                        assertEquals(firstLoss, loss, 0.0, k + " threads=" + threads);
+                        assertArrayEquals(first, p.g, k + " threads=" + threads + " simd=" + simd);
+                    }
+                }
+            }
+        }
+    }
+}
