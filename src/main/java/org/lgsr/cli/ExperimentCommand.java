@@ -94,11 +94,19 @@ final class ExperimentCommand implements Runnable {
             if (g.cell().baseline() || g.rows().isEmpty()) continue;
             ExperimentRunner.Run r = g.rows().get(0).run();
             Path model = dir.resolve("models").resolve(r.key()).resolve("best.lgsr");
+            Path outDir = dir.resolve("attention-" + r.key());
             if (!Files.isRegularFile(model)) {
-                System.out.println("attention: no saved model for " + r.key() + " (" + model + "); run it with \"checkpoints\": true");
+                // the models stay out of git (tens of MB): figures drawn where the run was made are kept as they are
+                if (Files.isDirectory(outDir)) {
+                    System.out.println("attention: no saved model for " + r.key() + "; keeping the figures drawn before in " + outDir);
+                    try (java.util.stream.Stream<Path> files = Files.list(outDir)) {
+                        files.map(p -> dir.relativize(p).toString()).filter(p -> p.endsWith(".png")).sorted().forEach(pngs::add);
+                    }
+                } else {
+                    System.out.println("attention: no saved model for " + r.key() + " (" + model + "); run it with \"checkpoints\": true");
+                }
                 continue;
             }
-            Path outDir = dir.resolve("attention-" + r.key());
             int code = Main.execute("attention", "--model", model.toString(), "--dataset", r.dataset(), "--sessions", "2", "--output", outDir.toString());
             if (code != 0) throw new DataException("lgsr attention failed on " + model + " (exit " + code + ")");
             try (java.util.stream.Stream<Path> files = Files.list(outDir)) {
