@@ -227,7 +227,7 @@ public final class Figures {
                 String xt = axis.flag() + (numeric ? "" : " (values in the spec's order)");
                 XYChart cp = xy(ds + ": " + res.p() + " against " + axis.flag(), xt, "best test " + res.p() + " (%), 95% CI");
                 XYChart cm = xy(ds + ": " + res.mrr() + " against " + axis.flag(), xt, "best test " + res.mrr() + " (%), 95% CI");
-                XYChart ct = xy(ds + ": time cost", xt, "training seconds per epoch (mean)");
+                XYChart ct = xy(ds + ": time cost", xt, "training seconds per epoch, L_rec + L_g (mean)");
                 Map<String, List<Results.Group>> lines = new LinkedHashMap<>();
                 for (Results.Group g : res.groups) {
                     if (!g.dataset().equals(ds) || g.cell().baseline() || g.rows().isEmpty() || !g.point().containsKey(axis.flag())) continue;

@@ -114,6 +114,12 @@ public final class Results {
                     train += t.doubleValue();
                     n++;
                 }
+                // the global encoder's passes are part of the epoch's cost (what g, T, L, N_s change)
+                if (e.get("globalPasses") instanceof List<?> ps) {
+                    for (Object o : ps) {
+                        if (o instanceof Map<?, ?> pm && pm.get("seconds") instanceof Number sec) train += sec.doubleValue();
+                    }
+                }
             }
             double wall = rep.get("wallSeconds") instanceof Number w ? w.doubleValue() : Double.NaN;
             Row row = new Row(r, best, bestEpoch, vsel, eps.size(), wall, n == 0 ? Double.NaN : train / n, eps,
