@@ -145,18 +145,33 @@ public final class CpuModel implements AutoCloseable {
 
     /** y (rows, out) = x (rows, in) W (in, out) [+ bias]. */
     private void matmul(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] bias, int bo, float[] y, int yo) {
+        matmul(simd, x, xo, rows, in, w, wo, out, bias, bo, y, yo);
+    }
+
+    /** y (rows, out) = x (rows, in) W (in, out) [+ bias], with the Vector API kernel when {@code simd} and out fills a vector. */
+    static void matmul(boolean simd, float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] bias, int bo, float[] y, int yo) {
         if (simd && out >= Simd.lanes()) VecKernels.gemm(rows, in, out, x, xo, in, 1, w, wo, out, y, yo, out, bias == null ? 0 : 1, bias, bo);
         else scalarMatmul(x, xo, rows, in, w, wo, out, bias, bo, y, yo);
     }
 
     /** y (rows, out) += x (rows, in) W (in, out). */
     private void matmulAdd(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] y, int yo) {
+        matmulAdd(simd, x, xo, rows, in, w, wo, out, y, yo);
+    }
+
+    /** y (rows, out) += x (rows, in) W (in, out), with the Vector API kernel when {@code simd} and out fills a vector. */
+    static void matmulAdd(boolean simd, float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] y, int yo) {
         if (simd && out >= Simd.lanes()) VecKernels.gemm(rows, in, out, x, xo, in, 1, w, wo, out, y, yo, out, 2, null, 0);
         else scalarMatmulAdd(x, xo, rows, in, w, wo, out, y, yo);
     }
 
     /** dW (in, out) += x^T (in, rows) dy (rows, out). */
     private void outerAdd(float[] x, int xo, int rows, int in, float[] dy, int dyo, int out, float[] dw, int dwo) {
+        outerAdd(simd, x, xo, rows, in, dy, dyo, out, dw, dwo);
+    }
+
+    /** dW (in, out) += x^T (in, rows) dy (rows, out), with the Vector API kernel when {@code simd} and out fills a vector. */
+    static void outerAdd(boolean simd, float[] x, int xo, int rows, int in, float[] dy, int dyo, int out, float[] dw, int dwo) {
         if (simd && out >= Simd.lanes()) VecKernels.gemm(in, rows, out, x, xo, 1, in, dy, dyo, out, dw, dwo, out, 2, null, 0);
         else scalarOuterAdd(x, xo, rows, in, dy, dyo, out, dw, dwo);
     }

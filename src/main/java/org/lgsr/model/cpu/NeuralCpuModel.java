@@ -121,20 +121,17 @@ public final class NeuralCpuModel implements AutoCloseable {
 
     /** y (rows, out) = x (rows, in) W (in, out) [+ bias]. */
     private void mm(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] bias, int bo, float[] y, int yo) {
-        if (simd && out >= Simd.lanes()) VecKernels.gemm(rows, in, out, x, xo, in, 1, w, wo, out, y, yo, out, bias == null ? 0 : 1, bias, bo);
-        else CpuModel.scalarMatmul(x, xo, rows, in, w, wo, out, bias, bo, y, yo);
+        CpuModel.matmul(simd, x, xo, rows, in, w, wo, out, bias, bo, y, yo);
     }
 
     /** y (rows, out) += x (rows, in) W (in, out). */
     private void mmAdd(float[] x, int xo, int rows, int in, float[] w, int wo, int out, float[] y, int yo) {
-        if (simd && out >= Simd.lanes()) VecKernels.gemm(rows, in, out, x, xo, in, 1, w, wo, out, y, yo, out, 2, null, 0);
-        else CpuModel.scalarMatmulAdd(x, xo, rows, in, w, wo, out, y, yo);
+        CpuModel.matmulAdd(simd, x, xo, rows, in, w, wo, out, y, yo);
     }
 
     /** dW (in, out) += x^T (in, rows) dy (rows, out). */
     private void outerAdd(float[] x, int xo, int rows, int in, float[] dy, int dyo, int out, float[] dw, int dwo) {
-        if (simd && out >= Simd.lanes()) VecKernels.gemm(in, rows, out, x, xo, 1, in, dy, dyo, out, dw, dwo, out, 2, null, 0);
-        else CpuModel.scalarOuterAdd(x, xo, rows, in, dy, dyo, out, dw, dwo);
+        CpuModel.outerAdd(simd, x, xo, rows, in, dy, dyo, out, dw, dwo);
     }
 
     private static void transpose(float[] w, int wo, int rows, int cols, float[] dst) {
