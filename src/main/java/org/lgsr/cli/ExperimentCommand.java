@@ -54,7 +54,7 @@ final class ExperimentCommand implements Runnable {
         }
         Path dir = out != null ? out : spec.out;
         if (readme != null && !Files.isRegularFile(readme)) throw new IllegalArgumentException("--readme: " + readme + ": no such file");
-        if (readme != null) readmeBlock(readmeText(), spec.name); // a README without the markers fails before anything runs
+        if (readme != null) readmeBlock(read(readme), spec.name); // a README without the markers fails before anything runs
         OutputPaths.checkWritable(dir.resolve("table.md"), "--out");
         ExperimentRunner runner = new ExperimentRunner(spec, dir, Main::execute);
         List<ExperimentRunner.Run> plan = runner.plan();
@@ -67,18 +67,19 @@ final class ExperimentCommand implements Runnable {
         }
         ExperimentRunner.Outcome o = tableOnly ? null : runner.execute(plan, onlyRe, System.out);
         Results res = new Results(spec, plan);
+        String table;
         try {
             Files.createDirectories(dir);
             List<String> pngs = new java.util.ArrayList<>(new Figures(res, dir).all());
             if (spec.figures.contains("attention")) pngs.addAll(attention(res, dir));
             String command = "./lgsr experiment " + specFile;
-            res.write(dir, command, pngs);
+            table = res.write(dir, command, pngs);
             System.out.println("wrote " + dir.resolve("results.csv") + ", summary.csv, table.md" + (pngs.isEmpty() ? "" : ", " + String.join(", ", pngs)));
             if (readme != null) updateReadme(spec, dir, res.markdown(command, prefixed(pngs, dir)));
         } catch (IOException e) {
             throw new DataException(dir + ": cannot write the experiment's tables or figures (" + e.getMessage() + ")");
         }
-        System.out.print(Files.exists(dir.resolve("table.md")) ? read(dir.resolve("table.md")) : "");
+        System.out.print(table);
         if (o != null && o.failed() > 0) {
             throw new org.lgsr.data.DataException(o.failed() + " of the experiment's runs failed: " + String.join("; ", o.failures()));
         }
@@ -99,9 +100,7 @@ final class ExperimentCommand implements Runnable {
                 // the models stay out of git (tens of MB): figures drawn where the run was made are kept as they are
                 if (Files.isDirectory(outDir)) {
                     System.out.println("attention: no saved model for " + r.key() + "; keeping the figures drawn before in " + outDir);
-                    try (java.util.stream.Stream<Path> files = Files.list(outDir)) {
-                        files.map(p -> dir.relativize(p).toString()).filter(p -> p.endsWith(".png")).sorted().forEach(pngs::add);
-                    }
+                    pngs.addAll(pngsIn(outDir, dir));
                 } else {
                     System.out.println("attention: no saved model for " + r.key() + " (" + model + "); run it with \"checkpoints\": true");
                 }
@@ -109,20 +108,21 @@ final class ExperimentCommand implements Runnable {
             }
             int code = Main.execute("attention", "--model", model.toString(), "--dataset", r.dataset(), "--sessions", "2", "--output", outDir.toString());
             if (code != 0) throw new DataException("lgsr attention failed on " + model + " (exit " + code + ")");
-            try (java.util.stream.Stream<Path> files = Files.list(outDir)) {
-                files.map(p -> dir.relativize(p).toString()).filter(p -> p.endsWith(".png")).sorted().forEach(pngs::add);
-            }
+            pngs.addAll(pngsIn(outDir, dir));
         }
         return pngs;
+    }
+
+    /** The PNG files in {@code folder}, named relative to {@code dir}, sorted. */
+    private static List<String> pngsIn(Path folder, Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+            return files.map(p -> dir.relativize(p).toString()).filter(p -> p.endsWith(".png")).sorted().toList();
+        }
     }
 
     private List<String> prefixed(List<String> pngs, Path dir) {
         Path base = readme.toAbsolutePath().getParent();
         return pngs.stream().map(p -> base.relativize(dir.toAbsolutePath().resolve(p)).toString()).toList();
-    }
-
-    private String readmeText() {
-        return read(readme);
     }
 
     private static String read(Path p) {
@@ -144,7 +144,7 @@ final class ExperimentCommand implements Runnable {
     }
 
     private void updateReadme(ExperimentSpec spec, Path dir, String md) throws IOException {
-        String text = readmeText();
+        String text = read(readme);
         int[] ab = readmeBlock(text, spec.name);
         String now = text.substring(0, ab[0]) + "\n" + md + text.substring(ab[1]);
         AtomicFiles.write(readme, o -> o.write(now.getBytes(StandardCharsets.UTF_8)));

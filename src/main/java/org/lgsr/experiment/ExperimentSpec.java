@@ -155,8 +155,9 @@ public final class ExperimentSpec {
         Map<String, Path> imp = new LinkedHashMap<>();
         Path base = file.toAbsolutePath().getParent();
         for (String f : strings(m.get("imports"), "imports")) {
-            Path rp = Path.of(f);
-            Map<String, Object> rep = ExperimentRunner.read(rp.isAbsolute() || Files.exists(rp) ? rp : base.resolve(rp));
+            Path given = Path.of(f);
+            Path rp = given.isAbsolute() || Files.exists(given) ? given : base.resolve(given);
+            Map<String, Object> rep = ExperimentRunner.read(rp);
             if (rep == null) throw fail("imports: " + f + " is not a readable JSON report");
             if (!"completed".equals(rep.get("status"))) throw fail("imports: " + f + " is the report of a run that did not complete");
             if (!(rep.get("config") instanceof Map<?, ?> c) || c.get("dataset") == null || c.get("variant") == null || c.get("seed") == null) {
@@ -169,7 +170,7 @@ public final class ExperimentSpec {
             if (!planned || !cellFound || !grid.isEmpty()) {
                 throw fail("imports: " + f + " (" + key.replace('|', ' ') + ") stands for no run of this spec (a grid's runs cannot be imported)");
             }
-            if (imp.put(key, rp.isAbsolute() || Files.exists(rp) ? rp : base.resolve(rp)) != null) throw fail("imports: two reports for " + key.replace('|', ' '));
+            if (imp.put(key, rp) != null) throw fail("imports: two reports for " + key.replace('|', ' '));
         }
         this.imports = Map.copyOf(imp);
     }

@@ -297,10 +297,12 @@ public final class Results {
         return s.toString();
     }
 
-    /** Writes results.csv, summary.csv and table.md into {@code dir}. */
-    public void write(Path dir, String command, List<String> pngs) throws java.io.IOException {
+    /** Writes results.csv, summary.csv and table.md into {@code dir}; returns the table. */
+    public String write(Path dir, String command, List<String> pngs) throws java.io.IOException {
+        String md = markdown(command, pngs);
         AtomicFiles.write(dir.resolve("results.csv"), o -> o.write(csv().getBytes(StandardCharsets.UTF_8)));
         AtomicFiles.write(dir.resolve("summary.csv"), o -> o.write(summaryCsv().getBytes(StandardCharsets.UTF_8)));
-        AtomicFiles.write(dir.resolve("table.md"), o -> o.write(markdown(command, pngs).getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(dir.resolve("table.md"), o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
+        return md;
     }
 }
