@@ -34,7 +34,8 @@ final class TrainCommand implements Runnable {
 
     @Option(names = "--variant", paramLabel = "V",
             description = {"lgsr (joint training with the global encoder), lgsr-c (the recommendation module alone), lgsr-a (s_f from f_t only);",
-                    "or a neural baseline of Table 2 on the CPU engine: stamp, gru4rec (docs/baselines-neural.md; no checkpoints).",
+                    "or a neural model on the CPU engine: the baselines of Table 2 stamp, gru4rec, narm, srgnn, and lgsr-h",
+                    "(SR-GNN's module with the global encoder, the paper's ablation) (docs/baselines-neural.md; no checkpoints).",
                     "Default: " + DEFAULT_VARIANT + " (" + DEFAULT_WHY + ")."})
     String variant;
 
@@ -55,6 +56,12 @@ final class TrainCommand implements Runnable {
 
     /** STAMP's learning rate when --lr is not given: init_lr of the authors' logged yoochoose-1/64 run (docs/baselines-neural.md). */
     static final double STAMP_LR = 0.003;
+    /** NARM's embedding and GRU widths (its paper's experimental setup). */
+    static final int NARM_DIM = 50, NARM_HIDDEN = 100;
+    /** SR-GNN's batch, schedule and L2 (its paper and public code: lr decayed by 0.1 every 3 epochs, l2 1e-5). */
+    static final int SRGNN_BATCH = 100;
+    static final String SRGNN_SCHEDULE = "every:3";
+    static final float SRGNN_L2 = 1e-5f;
 
     @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "S",
             description = "constant, reference (MODEL.md: x0.1 every 0.1 epoch), or every:E (x0.1 every E epochs; default: ${DEFAULT-VALUE}).")
@@ -66,8 +73,11 @@ final class TrainCommand implements Runnable {
     @Option(names = "--l2", defaultValue = "1e-6", description = "lambda2 of the L2 term (default: ${DEFAULT-VALUE}).")
     float l2;
 
-    @Option(names = "--dim", defaultValue = "100", description = "Embedding size d (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dim", defaultValue = "100", description = "Embedding size d (default: ${DEFAULT-VALUE}; narm: 50, its paper's).")
     int dim;
+
+    @Option(names = "--hidden", description = "narm: the GRU's width (default: 100, its paper's).")
+    Integer hidden;
 
     @Option(names = "--max-len", defaultValue = "19", description = "Items of a session's prefix the model reads (default: ${DEFAULT-VALUE}).")
     int maxLen;
@@ -229,9 +239,39 @@ final class TrainCommand implements Runnable {
             throw new IllegalArgumentException("--g-adam: unknown mode '" + gAdam + "'; known: dense, lazy");
         }
         if (variant != null) TrainConfig.checkVariant(variant);
-        org.lgsr.model.neural.NeuralKind neural = variant == null ? null : org.lgsr.model.neural.NeuralKind.byName(variant);
+        org.lgsr.model.neural.NeuralKind neural = variant == null ? null : TrainConfig.neuralKind(variant);
         boolean stampLr = lr == null && neural == org.lgsr.model.neural.NeuralKind.STAMP;
         if (lr == null) lr = stampLr ? STAMP_LR : 0.001;
+        var given = spec.commandLine().getParseResult();
+        if (hidden != null && neural != org.lgsr.model.neural.NeuralKind.NARM) {
+            throw new IllegalArgumentException("--hidden: only --variant narm has a hidden width of its own");
+        }
+        java.util.List<String> ownDefaults = new java.util.ArrayList<>(); // a model's published settings, where a flag is not given
+        if (neural == org.lgsr.model.neural.NeuralKind.NARM) {
+            if (!given.hasMatchedOption("--dim")) {
+                dim = NARM_DIM;
+                ownDefaults.add("--dim " + NARM_DIM);
+            }
+            if (hidden == null) {
+                hidden = NARM_HIDDEN;
+                ownDefaults.add("--hidden " + NARM_HIDDEN);
+            }
+        }
+        if (neural == org.lgsr.model.neural.NeuralKind.SRGNN) {
+            if (!given.hasMatchedOption("--batch")) {
+                batch = SRGNN_BATCH;
+                ownDefaults.add("--batch " + SRGNN_BATCH);
+            }
+            if (!given.hasMatchedOption("--lr-schedule")) {
+                lrSchedule = SRGNN_SCHEDULE;
+                ownDefaults.add("--lr-schedule " + SRGNN_SCHEDULE);
+            }
+            if (!given.hasMatchedOption("--l2")) {
+                l2 = SRGNN_L2;
+                ownDefaults.add("--l2 1e-5");
+            }
+        }
+        if (hidden == null) hidden = dim;
         if (neural != null) {
             if (device.device.equals("gpu") || device.device.equals("sim")) {
                 throw new IllegalArgumentException("--variant " + variant + ": the GPU engine implements lgsr, lgsr-c and lgsr-a only; use --device cpu");
@@ -250,6 +290,9 @@ final class TrainCommand implements Runnable {
         if (variant == null) {
             variant = DEFAULT_VARIANT;
             notes.add("variant: " + DEFAULT_VARIANT + " (the default: " + DEFAULT_WHY + ")");
+        }
+        if (!ownDefaults.isEmpty()) {
+            notes.add(variant + ": " + String.join(" ", ownDefaults) + " (the model's published settings where not given; docs/baselines-neural.md)");
         }
         if (stampLr) notes.add("learning rate: " + STAMP_LR + " (STAMP's default: the authors' logged Yoochoose-1/64 run; docs/baselines-neural.md)");
         if (reportFolderCreated) notes.add("created the report's folder " + report.toAbsolutePath().getParent());
@@ -284,7 +327,7 @@ final class TrainCommand implements Runnable {
             gSampler = "degree";
             gInterleave = "off";
         }
-        TrainConfig cfg = new TrainConfig(dataset.name, variant, nEpochs, batch, lr, lrSchedule, dropout, l2, dim, maxLen, sigmoid, seed,
+        TrainConfig cfg = new TrainConfig(dataset.name, variant, nEpochs, batch, lr, lrSchedule, dropout, l2, dim, hidden, maxLen, sigmoid, seed,
                 eval.threads(), eval.cutoffs(), maxSteps, evalEvery, validation,
                 new org.lgsr.train.GlobalSettings(orElse(walksPerNode, quick ? 4 : 13), orElse(walkLength, quick ? 20 : 50), window,
                         orElse(negatives, quick ? 64 : 512), gPasses, gBatch, adamMode.equals("lazy"), gMaxBatches, gStopDelta, gLrScale,

@@ -1,5 +1,6 @@
 package org.lgsr.train;
 
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.lgsr.data.Sessions;
 import org.lgsr.graph.AdamTf;
@@ -54,6 +55,69 @@ final class GlobalPhase implements AutoCloseable {
         this.eGrad = new float[numItems * dim];
         this.eAdam = new EmbeddingAdam(e, eOff, eGrad, 0, numItems, dim, mode, 1e-3, threads);
         this.setupSeconds = (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** This phase as the L_g side of an engine ({@link TrainingEngine#global()}). */
+    TrainingEngine.Global view() {
+        GlobalPhase global = this;
+    return new TrainingEngine.Global() {
+            @Override
+            public boolean converged() {
+                return global.stopRule().converged();
+            }
+
+            @Override
+            public GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop) {
+                return global.pass(lr, stop);
+            }
+
+            @Override
+            public void startEpoch() {
+                global.stopRule().startEpoch();
+            }
+
+            @Override
+            public boolean stopPending() {
+                return global.stopRule().stopPending();
+            }
+
+            @Override
+            public java.util.List<GlobalEncoder.PassStats> batches(long batches, double lr) {
+                return global.batches(batches, lr);
+            }
+
+            @Override
+            public long batchesPerPass() {
+                return global.batchesPerPass();
+            }
+
+            @Override
+            public Map<String, Object> health() {
+                return global.health();
+            }
+
+            @Override
+            public GlobalState state() {
+                return global.state();
+            }
+
+            @Override
+            public void restore(GlobalState s) {
+                global.restore(s);
+            }
+
+            @Override
+            public Map<String, Object> info() {
+                Map<String, Object> g = new java.util.LinkedHashMap<>();
+                g.put("nodes", global.graph.numNodes());
+                g.put("edges", global.graph.numEdges());
+                g.put("walks", global.walks.size());
+                g.put("walkSteps", global.walks.totalItems());
+                g.put("pairsPerPass", global.pairsPerPass);
+                g.put("setupSeconds", global.setupSeconds);
+                return g;
+            }
+        };
     }
 
     GlobalStopRule stopRule() {

@@ -15,11 +15,14 @@ import org.lgsr.model.neural.NeuralParameters;
 import org.lgsr.util.Parallel;
 
 /**
- * The CPU engine of the neural baselines (STAMP, GRU4Rec; docs/baselines-neural.md): the same
+ * The CPU engine of the neural models (STAMP, GRU4Rec, NARM, SR-GNN, LGSR-H; docs/baselines-neural.md): the same
  * epochs as the LGSR module's ({@link RecTrainer}): the samples shuffled by
  * {@link RecTrainer#epochOrder}, batches of the run's size, one forward/backward of
  * {@link NeuralCpuModel} and one Adam update (TF's defaults) per batch at the run's learning-rate
- * schedule. No global encoder, no dropout, and no resume state (such runs write no checkpoints).
+ * schedule. No dropout and no resume state (such runs write no checkpoints). LGSR-H ({@code --variant lgsr-h})
+ * adds the global encoder of full LGSR: its passes ({@link GlobalPhase}) move SR-GNN's item table, the
+ * one that embeds the graph's nodes and scores the items, with an Adam of their own, exactly as they
+ * move the LGSR module's {@code E}.
  * Deterministic for a seed and independent of the thread count.
  */
 public final class NeuralEngine implements TrainingEngine {
@@ -30,13 +33,19 @@ public final class NeuralEngine implements TrainingEngine {
     private final LearningRate schedule;
     private final Batch batch;
     private final Parallel par;
+    private final GlobalPhase globalPhase;
+    private final Global global;
     private int epoch;
 
-    public NeuralEngine(NeuralConfig model, TrainConfig cfg, LearningRate schedule) {
+    /** An engine for a run; {@code trainSessions} feed the global encoder's graph when the run is joint ({@link TrainConfig#joint()}). */
+    public NeuralEngine(NeuralConfig model, TrainConfig cfg, LearningRate schedule, org.lgsr.data.Sessions trainSessions) {
         this.model = model;
         this.cfg = cfg;
         this.schedule = schedule;
         this.params = NeuralParameters.init(model, cfg.seed());
+        this.globalPhase = cfg.joint() ? new GlobalPhase(trainSessions, model.numItems(), model.dim(), params.w, params.layout.in.offset(),
+                cfg.global(), cfg.seed(), cfg.threads()) : null;
+        this.global = globalPhase == null ? null : globalPhase.view();
         this.engine = new NeuralCpuModel(model, cfg.batchSize(), cfg.threads());
         this.batch = new Batch(cfg.batchSize(), model.maxLen());
         this.par = new Parallel(cfg.threads());
@@ -49,7 +58,7 @@ public final class NeuralEngine implements TrainingEngine {
 
     @Override
     public Global global() {
-        return null;
+        return global;
     }
 
     @Override
@@ -109,6 +118,7 @@ public final class NeuralEngine implements TrainingEngine {
             engine.close();
         } finally {
             par.close();
+            if (globalPhase != null) globalPhase.close();
         }
     }
 }

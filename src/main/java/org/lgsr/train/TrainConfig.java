@@ -10,7 +10,9 @@ import org.lgsr.model.neural.NeuralKind;
  *
  * @param variant       {@code lgsr-c} or {@code lgsr-a} (the recommendation module alone),
  *                      {@code lgsr} (joint training with the global encoder), or a neural baseline of
- *                      Table 2: {@code stamp}, {@code gru4rec} (CPU engine only; docs/baselines-neural.md)
+ *                      Table 2: {@code stamp}, {@code gru4rec}, {@code narm}, {@code srgnn}, or {@code lgsr-h} (SR-GNN's
+ *                      module trained jointly with the global encoder) (CPU engine only; docs/baselines-neural.md)
+ * @param hidden        NARM's GRU width (the other models ignore it)
  * @param lrSchedule    a name understood by {@link org.lgsr.model.LearningRate#byName}
  * @param maxSteps      stop each epoch after this many steps (0: the whole epoch); for quick runs
  * @param evalEvery     evaluate after every this many epochs (and after the last)
@@ -18,7 +20,7 @@ import org.lgsr.model.neural.NeuralKind;
  * @param global        the global encoder's settings (used by {@code lgsr} only)
  */
 public record TrainConfig(String dataset, String variant, int epochs, int batchSize, double lr, String lrSchedule,
-                          float dropout, float lambda2, int dim, int maxLen, boolean sigmoid, long seed, int threads,
+                          float dropout, float lambda2, int dim, int hidden, int maxLen, boolean sigmoid, long seed, int threads,
                           int[] ks, int maxSteps, int evalEvery, boolean validation, GlobalSettings global) {
 
     public TrainConfig {
@@ -28,6 +30,7 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout: must be in [0, 1), got " + dropout);
         if (!(lambda2 >= 0)) throw new IllegalArgumentException("--l2: must be >= 0, got " + lambda2);
         if (dim < 1) throw new IllegalArgumentException("--dim: must be >= 1, got " + dim);
+        if (hidden < 1) throw new IllegalArgumentException("--hidden: must be >= 1, got " + hidden);
         if (maxLen < 1) throw new IllegalArgumentException("--max-len: must be >= 1, got " + maxLen);
         if (threads < 1) throw new IllegalArgumentException("--threads: must be >= 1, got " + threads);
         if (maxSteps < 0) throw new IllegalArgumentException("--max-steps: must be >= 0, got " + maxSteps);
@@ -42,11 +45,19 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
     }
 
     /** The names {@code --variant} knows, in the order an error lists them. */
-    public static final String KNOWN_VARIANTS = "lgsr, lgsr-c, lgsr-a, stamp, gru4rec";
+    public static final String KNOWN_VARIANTS = "lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, narm, srgnn";
+
+    /** LGSR-H (the paper's ablation, Figure 3): SR-GNN's module as the recommendation module, trained jointly with the global encoder. */
+    public static final String LGSR_H = "lgsr-h";
 
     /** Throws the one-line error of an unknown variant name. */
     public static void checkVariant(String name) {
-        if (NeuralKind.byName(name) == null) modelVariant(name);
+        if (neuralKind(name) == null) modelVariant(name);
+    }
+
+    /** The neural model behind a run variant name ({@code lgsr-h}: SR-GNN's), or null for the LGSR module's variants. */
+    public static NeuralKind neuralKind(String name) {
+        return LGSR_H.equals(name) ? NeuralKind.SRGNN : NeuralKind.byName(name);
     }
 
     /** The LGSR module variant behind a run variant name (the neural baselines have none). */
@@ -54,24 +65,24 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
         return switch (name) {
             case "lgsr-c", "lgsr" -> Variant.LGSR_C;
             case "lgsr-a" -> Variant.LGSR_A;
-            default -> throw new IllegalArgumentException(NeuralKind.byName(name) != null
-                    ? "--variant " + name + ": a neural baseline, not a variant of the LGSR module"
+            default -> throw new IllegalArgumentException(neuralKind(name) != null
+                    ? "--variant " + name + ": a neural model of its own, not a variant of the LGSR module"
                     : "--variant: unknown variant '" + name + "'; known: " + KNOWN_VARIANTS);
         };
     }
 
     /** The neural baseline this run trains, or null for the LGSR variants. */
     public NeuralKind neural() {
-        return NeuralKind.byName(variant);
+        return neuralKind(variant);
     }
 
     /** The neural baseline's shape (only when {@link #neural()} is not null). */
     public NeuralConfig neuralModel(int numItems) {
-        return new NeuralConfig(neural(), numItems, dim, maxLen, lambda2);
+        return new NeuralConfig(neural(), numItems, dim, neural().hasHidden() ? hidden : dim, maxLen, lambda2);
     }
 
     public boolean joint() {
-        return variant.equals("lgsr");
+        return variant.equals("lgsr") || variant.equals(LGSR_H);
     }
 
     public ModelConfig model(int numItems) {

@@ -147,12 +147,19 @@ public final class Trainer {
             modelInfo.put("loss", "softmax cross-entropy over all items [code]");
             modelInfo.put("parameters", new ParamLayout(model).total());
         } else {
-            modelInfo.put("architecture", neural == org.lgsr.model.neural.NeuralKind.STAMP
-                    ? "STAMP (Liu et al. 2018): attention over the session, h_s * h_t scores x_j (trilinear)"
-                    : "GRU4Rec (Hidasi et al. 2016): GRU over the item embeddings, its last state scores a separate output table");
+            modelInfo.put("architecture", switch (neural) {
+                case STAMP -> "STAMP (Liu et al. 2018): attention over the session, h_s * h_t scores x_j (trilinear)";
+                case GRU4REC -> "GRU4Rec (Hidasi et al. 2016): GRU over the item embeddings, its last state scores a separate output table";
+                case NARM -> "NARM (Li et al. 2017): GRU, attention over its states, [h_t | c_l] scores x_j through a bilinear map";
+                case SRGNN -> "SR-GNN (Wu et al. 2019): one gated graph step over the session graph, soft-attention readout with the last item"
+                        + (cfg.joint() ? "; LGSR-H: trained jointly with the global encoder L_g on its item table" : "");
+            });
             modelInfo.put("loss", "softmax cross-entropy over all items, per-prefix samples (docs/baselines-neural.md)");
             modelInfo.put("dropout", "none");
-            modelInfo.put("parameters", new org.lgsr.model.neural.NeuralLayout(cfg.neuralModel(data.numItems())).total());
+            org.lgsr.model.neural.NeuralConfig nc = cfg.neuralModel(data.numItems());
+            modelInfo.put("dim", nc.dim());
+            if (neural.hasHidden()) modelInfo.put("hidden", nc.hidden());
+            modelInfo.put("parameters", new org.lgsr.model.neural.NeuralLayout(nc).total());
             modelInfo.put("checkpoints", "none (the checkpoint format holds the LGSR module only)");
         }
         report.put("model", modelInfo);
@@ -183,7 +190,7 @@ public final class Trainer {
         Best bestValid = new Best();
         boolean interrupted = false;
         long runStart = System.nanoTime();
-        try (TrainingEngine engine = neural != null ? new NeuralEngine(cfg.neuralModel(data.numItems()), cfg, schedule)
+        try (TrainingEngine engine = neural != null ? new NeuralEngine(cfg.neuralModel(data.numItems()), cfg, schedule, trainSessions)
                 : factory.create(model, cfg, train, trainSessions, schedule)) {
             TrainingEngine.Global global = engine.global();
             if (global != null) {
@@ -545,11 +552,16 @@ public final class Trainer {
             line.append(String.format(Locale.ROOT, "  paper's LGSR %.2f / %.2f", paper.p20(), paper.mrr20()));
         }
         org.lgsr.model.neural.NeuralKind neural = cfg.neural();
-        PaperNumbers.Pair own = neural == null ? null : PaperNumbers.get(neural.cliName, data.name());
+        PaperNumbers.Pair own = neural == null ? null : PaperNumbers.get(cfg.variant(), data.name()); // lgsr-h has no row of its own
         if (own != null) {
-            cmp.put("paper" + (neural == org.lgsr.model.neural.NeuralKind.STAMP ? "Stamp" : "Gru4rec"), Map.of("P@20", own.p20(), "MRR@20", own.mrr20()));
-            line.append(String.format(Locale.ROOT, "  paper's %s %.2f / %.2f", neural == org.lgsr.model.neural.NeuralKind.STAMP ? "STAMP" : "GRU4Rec",
-                    own.p20(), own.mrr20()));
+            String label = switch (neural) {
+                case STAMP -> "STAMP";
+                case GRU4REC -> "GRU4Rec";
+                case NARM -> "NARM";
+                case SRGNN -> "SR-GNN";
+            };
+            cmp.put("paper" + label.replace("-", ""), Map.of("P@20", own.p20(), "MRR@20", own.mrr20()));
+            line.append(String.format(Locale.ROOT, "  paper's %s %.2f / %.2f", label, own.p20(), own.mrr20()));
         }
         report.put("comparison", cmp);
         comparison = line.toString();

@@ -125,64 +125,7 @@ public interface TrainingEngine extends AutoCloseable {
                 }
             }
             this.global = gp;
-            this.view = gp == null ? null : new Global() {
-                @Override
-                public boolean converged() {
-                    return global.stopRule().converged();
-                }
-
-                @Override
-                public GlobalEncoder.PassStats pass(double lr, BooleanSupplier stop) {
-                    return global.pass(lr, stop);
-                }
-
-                @Override
-                public void startEpoch() {
-                    global.stopRule().startEpoch();
-                }
-
-                @Override
-                public boolean stopPending() {
-                    return global.stopRule().stopPending();
-                }
-
-                @Override
-                public java.util.List<GlobalEncoder.PassStats> batches(long batches, double lr) {
-                    return global.batches(batches, lr);
-                }
-
-                @Override
-                public long batchesPerPass() {
-                    return global.batchesPerPass();
-                }
-
-                @Override
-                public Map<String, Object> health() {
-                    return global.health();
-                }
-
-                @Override
-                public GlobalState state() {
-                    return global.state();
-                }
-
-                @Override
-                public void restore(GlobalState s) {
-                    global.restore(s);
-                }
-
-                @Override
-                public Map<String, Object> info() {
-                    Map<String, Object> g = new java.util.LinkedHashMap<>();
-                    g.put("nodes", global.graph.numNodes());
-                    g.put("edges", global.graph.numEdges());
-                    g.put("walks", global.walks.size());
-                    g.put("walkSteps", global.walks.totalItems());
-                    g.put("pairsPerPass", global.pairsPerPass);
-                    g.put("setupSeconds", global.setupSeconds);
-                    return g;
-                }
-            };
+            this.view = gp == null ? null : gp.view();
         }
 
         @Override

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code lgsr train --variant stamp|gru4rec} (docs/baselines-neural.md) on the synthetic default data. */
+/** {@code lgsr train --variant stamp|gru4rec|narm|srgnn|lgsr-h} (docs/baselines-neural.md) on the synthetic default data. */
 class NeuralTrainTest {
     @TempDir
     Path dir;
@@ -65,10 +65,76 @@ class NeuralTrainTest {
     }
 
     @Test
+    void narmTakesItsPublishedWidthsAndLearns() throws Exception {
+        Path report = dir.resolve("narm.json");
+        CliTest.Run r = CliTest.run("train", "--variant", "narm", "--epochs", "2", "--max-steps", "6", "--batch", "128", "--lr", "0.01",
+                "--device", "cpu", "--threads", "2", "--no-compare", "--report", report.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("narm: --dim 50 --hidden 100 (the model's published settings where not given"), r.err());
+        JsonObject j = report(report);
+        JsonObject model = j.getAsJsonObject("model");
+        assertEquals(50, model.get("dim").getAsInt());
+        assertEquals(100, model.get("hidden").getAsInt());
+        assertTrue(model.get("architecture").getAsString().startsWith("NARM"));
+        // counted here: E (n, 50); the GRU Wx (50, 300), bx (300), U (100, 200), Uh (100, 100); A1, A2 (100, 100); va (100); WB (200, 50)
+        int n = j.getAsJsonObject("dataset").get("numItems").getAsInt();
+        assertEquals(n * 50 + 50 * 300 + 300 + 100 * 200 + 100 * 100 + 2 * 100 * 100 + 100 + 200 * 50, model.get("parameters").getAsInt());
+        var epochs = j.getAsJsonArray("epochs");
+        double first = epochs.get(0).getAsJsonObject().get("firstStepLoss").getAsDouble();
+        double last = epochs.get(1).getAsJsonObject().get("trainLoss").getAsDouble();
+        assertEquals(Math.log(n - 1), first, 0.05, "a fresh model is near uniform over the n-1 items");
+        assertTrue(last < first - 0.2, "the loss falls: " + first + " -> " + last);
+        // a width given wins
+        Path r2 = dir.resolve("narm2.json");
+        assertEquals(0, CliTest.run("train", "--variant", "narm", "--epochs", "1", "--max-steps", "1", "--dim", "24", "--hidden", "16",
+                "--device", "cpu", "--threads", "1", "--no-compare", "--report", r2.toString()).code());
+        assertEquals(16, report(r2).getAsJsonObject("model").get("hidden").getAsInt());
+        assertEquals(24, report(r2).getAsJsonObject("model").get("dim").getAsInt());
+    }
+
+    @Test
+    void srgnnTakesItsPublishedSettingsAndLgsrHAddsTheGlobalEncoder() throws Exception {
+        Path report = dir.resolve("srgnn.json");
+        CliTest.Run r = CliTest.run("train", "--variant", "srgnn", "--epochs", "1", "--max-steps", "8", "--dim", "32",
+                "--device", "cpu", "--threads", "2", "--no-compare", "--report", report.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("srgnn: --batch 100 --lr-schedule every:3 --l2 1e-5 (the model's published settings"), r.err());
+        JsonObject j = report(report);
+        JsonObject cfg = j.getAsJsonObject("config");
+        assertEquals(100, cfg.get("batchSize").getAsInt());
+        assertEquals("every:3", cfg.get("lrSchedule").getAsString());
+        assertEquals(1e-5, cfg.get("lambda2").getAsDouble(), 1e-12);
+        assertFalse(j.has("globalGraph"));
+        int n = j.getAsJsonObject("dataset").get("numItems").getAsInt(), d = 32;
+        // E (n, d); Win, Wout, Q1, Q2 (d, d); bin, bout, biah, boah, bq1, bq2, q3 (d); Wih (2d, 3d), bih (3d), Whh (d, 3d), bhh (3d); W3 (2d, d)
+        assertEquals(n * d + 4 * d * d + 7 * d + 6 * d * d + 3 * d + 3 * d * d + 3 * d + 2 * d * d, j.getAsJsonObject("model").get("parameters").getAsInt());
+        // LGSR-H: the same module, with the global encoder's passes on its item table before the epoch
+        Path rh = dir.resolve("lgsrh.json");
+        CliTest.Run h = CliTest.run("train", "--variant", "lgsr-h", "--epochs", "1", "--max-steps", "8", "--dim", "32", "--g-max-batches", "3",
+                "--device", "cpu", "--threads", "2", "--no-compare", "--report", rh.toString());
+        assertEquals(0, h.code(), h.err());
+        assertTrue(h.out().contains("L_g pass 1/2") && h.out().contains("L_g pass 2/2"), h.out());
+        JsonObject jh = report(rh);
+        assertTrue(jh.has("globalGraph"));
+        assertTrue(jh.getAsJsonObject("model").get("architecture").getAsString().contains("LGSR-H"));
+        assertEquals(j.getAsJsonObject("model").get("parameters").getAsInt(), jh.getAsJsonObject("model").get("parameters").getAsInt());
+        JsonObject e1 = jh.getAsJsonArray("epochs").get(0).getAsJsonObject();
+        assertEquals(2, e1.getAsJsonArray("globalPasses").size(), e1.toString());
+        // L_g moved the item table: the first L_rec step no longer sees SR-GNN's fresh initialisation (same seed)
+        double fresh = j.getAsJsonArray("epochs").get(0).getAsJsonObject().get("firstStepLoss").getAsDouble();
+        assertTrue(Math.abs(e1.get("firstStepLoss").getAsDouble() - fresh) > 1e-4, fresh + " vs " + e1.get("firstStepLoss"));
+    }
+
+    @Test
     void badInputIsOneLine() {
-        CliTest.Run r = CliTest.run("train", "--variant", "narm");
+        CliTest.Run r = CliTest.run("train", "--variant", "caser");
         CliTest.assertOneLineError(r, "--variant");
-        assertTrue(r.err().contains("known: lgsr, lgsr-c, lgsr-a, stamp, gru4rec"), r.err());
+        assertTrue(r.err().contains("known: lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, narm, srgnn"), r.err());
+        CliTest.assertOneLineError(CliTest.run("train", "--variant", "stamp", "--hidden", "64"),
+                "--hidden: only --variant narm has a hidden width of its own");
+        CliTest.assertOneLineError(CliTest.run("train", "--variant", "narm", "--hidden", "0"), "--hidden: must be >= 1, got 0");
+        CliTest.assertOneLineError(CliTest.run("train", "--variant", "lgsr-h", "--device", "sim"),
+                "--variant lgsr-h: the GPU engine implements lgsr, lgsr-c and lgsr-a only; use --device cpu");
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "stamp", "--device", "gpu"),
                 "--variant stamp: the GPU engine implements lgsr, lgsr-c and lgsr-a only; use --device cpu");
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "gru4rec", "--device", "sim"),

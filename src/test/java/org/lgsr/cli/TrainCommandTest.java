@@ -64,7 +64,7 @@ class TrainCommandTest {
     void badTrainingFlagsAreOneLine() {
         Path report = dir.resolve("x.json");
         CliTest.assertOneLineError(CliTest.run("train", "--epochs", "0", "--report", report.toString()), "--epochs");
-        CliTest.assertOneLineError(CliTest.run("train", "--variant", "narm"), "--variant");
+        CliTest.assertOneLineError(CliTest.run("train", "--variant", "caser"), "--variant");
         CliTest.assertOneLineError(CliTest.run("train", "--lr-schedule", "every:-1"), "--lr-schedule");
         CliTest.assertOneLineError(CliTest.run("train", "--dropout", "1.5"), "--dropout");
         CliTest.assertOneLineError(CliTest.run("train", "--device", "tpu"), "--device");

@@ -52,7 +52,7 @@ class EngineTrainerTest {
 
     /** A small run: d 16, batch 32, 2 epochs, dropout 0.3, a schedule that decays every epoch. */
     static TrainConfig config(String variant, GlobalSettings g) {
-        return new TrainConfig("synth", variant, 2, 32, 5e-3, "every:1", 0.3f, 1e-5f, 16, 10, false, 20261203L, 1,
+        return new TrainConfig("synth", variant, 2, 32, 5e-3, "every:1", 0.3f, 1e-5f, 16, 16, 10, false, 20261203L, 1,
                 new int[] {10, 20}, 0, 1, false, g);
     }
 
@@ -211,7 +211,7 @@ class EngineTrainerTest {
     @Test
     void everyStepReachesTheListenerAcrossLossRingsAndAStop() {
         SessionDataset data = data();
-        TrainConfig cfg = new TrainConfig("synth", "lgsr-c", 2, 8, 5e-3, "every:1", 0.3f, 1e-5f, 16, 10, false, 99L, 1,
+        TrainConfig cfg = new TrainConfig("synth", "lgsr-c", 2, 8, 5e-3, "every:1", 0.3f, 1e-5f, 16, 16, 10, false, 99L, 1,
                 new int[] {20}, 0, 1, false, GlobalSettings.paper());
         int stopAfter = RecStep.RING + 9;
         int perEpoch = (data.train().size() + 7) / 8;

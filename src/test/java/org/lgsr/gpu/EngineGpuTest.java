@@ -422,7 +422,7 @@ class EngineGpuTest {
     @SuppressWarnings("unchecked")
     static void compareRun(Backend dev, long seed) {
         SessionDataset data = SyntheticData.generate(SyntheticData.Config.defaults().withSeed(3).withSize(500, 3000, 1500));
-        TrainConfig cfg = new TrainConfig("synth", "lgsr", 1, 128, 5e-3, "constant", 0.3f, 1e-6f, 32, 19, false, seed, 1,
+        TrainConfig cfg = new TrainConfig("synth", "lgsr", 1, 128, 5e-3, "constant", 0.3f, 1e-6f, 32, 32, 19, false, seed, 1,
                 new int[] {10, 20}, 0, 1, false, new GlobalSettings(1, 10, 8, 32, 2, 1024, false, 4, 0.0));
         Map<String, Object> got = firstEpoch(run(data, cfg, (model, c, train, sessions, schedule) ->
                 new EngineTrainer(dev, false, model, c, train, sessions, schedule)));

@@ -23,7 +23,7 @@ class GlobalRemediesTrainerTest {
     static final SessionDataset DATA = SyntheticData.generate(SyntheticData.Config.defaults().withSeed(5).withSize(160, 400, 300));
 
     static TrainConfig config(int epochs, GlobalSettings g) {
-        return new TrainConfig("synth", "lgsr", epochs, 32, 5e-3, "constant", 0.3f, 1e-5f, 16, 10, false, 7L, 1,
+        return new TrainConfig("synth", "lgsr", epochs, 32, 5e-3, "constant", 0.3f, 1e-5f, 16, 16, 10, false, 7L, 1,
                 new int[] {20}, 2, 1, false, g);
     }
 

@@ -2,6 +2,7 @@ package org.lgsr.model.cpu;
 
 import java.util.Arrays;
 import org.lgsr.model.Batch;
+import org.lgsr.model.ParamLayout.View;
 import org.lgsr.model.neural.NeuralConfig;
 import org.lgsr.model.neural.NeuralKind;
 import org.lgsr.model.neural.NeuralLayout;
@@ -10,7 +11,7 @@ import org.lgsr.model.neural.NeuralReference;
 import org.lgsr.util.Parallel;
 
 /**
- * The float CPU engine of the neural baselines (STAMP, GRU4Rec): the computation of
+ * The float CPU engine of the neural baselines (STAMP, GRU4Rec, NARM, SR-GNN): the computation of
  * {@link NeuralReference} (read that class for the equations), batched, with preallocated
  * activations. The session encoders run row by row; the scoring of all items, softmax
  * cross-entropy and its two backward products are the LGSR module's ({@link ScoreLayer}).
@@ -19,11 +20,17 @@ import org.lgsr.util.Parallel;
  * dense weight gradients in its own buffer, summed in chunk order; the item tables' gradients are
  * scattered serially; so loss and gradient are bit-identical for any thread count.
  *
- * <p>Activations (T = maxLen, rows left-aligned, only the first {@code len[b]} slots computed):
+ * <p>Activations (T = maxLen, rows left-aligned, only the first {@code len[b]} slots computed; h the
+ * GRU width, d otherwise):
  * <pre>
- * both     X (B, T, d)  the looked-up item embeddings;  sf (B, d) the session vectors
+ * all      X (B, T, d)  the looked-up embeddings (SR-GNN: of the session's distinct items);  sf (B, d) the session vectors
  * STAMP    SG (B, T, d) the attention sigmoids;  A (B, T) the weights a_i;  MS, MA, HS, HT (B, d)
- * GRU4Rec  GX (B, T, 3d) x Wx + bx;  H (B, T+1, d) the states, h_0 = 0;  Z, R, C, RH (B, T, d)
+ * GRU      GX (B, T, 3h) x Wx + bx;  H (B, T+1, h) the states, h_0 = 0;  Z, R, C, RH (B, T, h)   (GRU4Rec, NARM)
+ * NARM     NSG (B, T, h) the attention sigmoids;  NA (B, T) the weights;  CAT (B, 2h) [h_t | c_l]
+ * SR-GNN   NODE, ALIAS (B, T) the graph's nodes and each position's node;  M (B) the node counts;
+ *          AIN, AOUT (B, T, T) the normalised adjacency (stride T);  PIN, POUT (B, T, d) the edge projections;
+ *          INP (B, T, 2d) [in | out];  GH (B, T, 3d) x Whh + bhh;  RG, UG, CG, GN (B, T, d) the gates and new states;
+ *          PSG (B, T, d), PA (B, T) the readout's sigmoids and weights per position;  CAT (B, 2d) [s_g | s_l]
  * </pre>
  */
 public final class NeuralCpuModel implements AutoCloseable {
@@ -32,8 +39,9 @@ public final class NeuralCpuModel implements AutoCloseable {
 
     private final NeuralConfig cfg;
     private final NeuralLayout L;
-    private final boolean stamp, simd;
-    private final int d, T, n, cap, g0;
+    private final NeuralKind kind;
+    private final boolean simd;
+    private final int d, h, T, n, cap, g0;
     private final Parallel par;
     private final ScoreLayer score;
     /** Nanoseconds per phase of {@link #PHASES}, accumulated. */
@@ -42,14 +50,21 @@ public final class NeuralCpuModel implements AutoCloseable {
     private final float[] X, sf, dsf, dX;
     private final float[] SG, A, MS, MA, HS, HT;
     private final float[] GX, H, Z, R, C, RH;
+    private final float[] NSG, NA, CAT;
+    private final int[] NODE, ALIAS, M;
+    private final float[] AIN, AOUT, PIN, POUT, INP, GH, RG, UG, CG, GN, PSG, PA;
     /** Transposed weights (out, in) for the products dx = dy W^T. */
-    private final float[] W1T, W2T, W3T, WsT, WtT, WxT, UT, UhT;
+    private final float[] W1T, W2T, W3T, WsT, WtT, WxT, UT, UhT, A1T, A2T, WBT, WinT, WoutT, WihT, WhhT, Q1T, Q2T, WrT;
     private final float[][] chunkGrad;
     private final Scratch[] scratch;
 
     private final class Scratch {
-        final float[] v1 = new float[3 * d], v2 = new float[3 * d], v3 = new float[d], v4 = new float[d];
-        final float[] rows1 = new float[T * 3 * d], rows2 = new float[T * 2 * d], rows3 = new float[T * d];
+        final int mx = Math.max(d, h);
+        final float[] v1 = new float[3 * mx], v2 = new float[3 * mx], v3 = new float[2 * mx], v4 = new float[2 * mx];
+        final float[] rows1 = new float[T * 3 * mx], rows2 = new float[T * 3 * mx], rows3 = new float[T * 2 * mx];
+        final float[] rows4 = new float[T * mx], rows5 = new float[T * mx], rows6 = new float[T * mx], rows7 = new float[T * mx];
+        final boolean[] edge = new boolean[T * T];
+        final int[] count = new int[2 * T];
     }
 
     public NeuralCpuModel(NeuralConfig cfg, int capacity, int threads) {
@@ -60,8 +75,9 @@ public final class NeuralCpuModel implements AutoCloseable {
     public NeuralCpuModel(NeuralConfig cfg, int capacity, int threads, boolean simd) {
         this.cfg = cfg;
         this.L = new NeuralLayout(cfg);
-        this.stamp = cfg.kind() == NeuralKind.STAMP;
+        this.kind = cfg.kind();
         this.d = cfg.dim();
+        this.h = cfg.hidden();
         this.T = cfg.maxLen();
         this.n = cfg.numItems();
         this.cap = capacity;
@@ -69,32 +85,61 @@ public final class NeuralCpuModel implements AutoCloseable {
         this.simd = simd && Simd.available() && d >= Simd.lanes();
         this.par = new Parallel(threads);
         this.score = new ScoreLayer(capacity, d, n, threads, simd);
-        int btd = capacity * T * d;
+        int btd = capacity * T * d, bth = capacity * T * h;
         X = new float[btd];
         sf = new float[capacity * d];
         dsf = new float[capacity * d];
         dX = new float[btd];
-        int s = stamp ? 1 : 0, r = 1 - s;
+        int s = kind == NeuralKind.STAMP ? 1 : 0, r = kind == NeuralKind.GRU4REC || kind == NeuralKind.NARM ? 1 : 0;
+        int na = kind == NeuralKind.NARM ? 1 : 0, sg = kind == NeuralKind.SRGNN ? 1 : 0;
         SG = new float[s * btd];
         A = new float[s * capacity * T];
         MS = new float[s * capacity * d];
         MA = new float[s * capacity * d];
         HS = new float[s * capacity * d];
         HT = new float[s * capacity * d];
-        GX = new float[r * 3 * btd];
-        H = new float[r * capacity * (T + 1) * d];
-        Z = new float[r * btd];
-        R = new float[r * btd];
-        C = new float[r * btd];
-        RH = new float[r * btd];
+        GX = new float[r * 3 * bth];
+        H = new float[r * capacity * (T + 1) * h];
+        Z = new float[r * bth];
+        R = new float[r * bth];
+        C = new float[r * bth];
+        RH = new float[r * bth];
+        NSG = new float[na * bth];
+        NA = new float[na * capacity * T];
+        CAT = new float[(na * 2 * h + sg * 2 * d) * capacity];
+        NODE = new int[sg * capacity * T];
+        ALIAS = new int[sg * capacity * T];
+        M = new int[sg * capacity];
+        AIN = new float[sg * capacity * T * T];
+        AOUT = new float[sg * capacity * T * T];
+        PIN = new float[sg * btd];
+        POUT = new float[sg * btd];
+        INP = new float[sg * 2 * btd];
+        GH = new float[sg * 3 * btd];
+        RG = new float[sg * btd];
+        UG = new float[sg * btd];
+        CG = new float[sg * btd];
+        GN = new float[sg * btd];
+        PSG = new float[sg * btd];
+        PA = new float[sg * capacity * T];
         W1T = new float[s * d * d];
         W2T = new float[s * d * d];
         W3T = new float[s * d * d];
         WsT = new float[s * d * d];
         WtT = new float[s * d * d];
-        WxT = new float[r * 3 * d * d];
-        UT = new float[r * 2 * d * d];
-        UhT = new float[r * d * d];
+        WxT = new float[r * 3 * h * d];
+        UT = new float[r * 2 * h * h];
+        UhT = new float[r * h * h];
+        A1T = new float[na * h * h];
+        A2T = new float[na * h * h];
+        WBT = new float[na * 2 * h * d];
+        WinT = new float[sg * d * d];
+        WoutT = new float[sg * d * d];
+        WihT = new float[sg * 6 * d * d];
+        WhhT = new float[sg * 3 * d * d];
+        Q1T = new float[sg * d * d];
+        Q2T = new float[sg * d * d];
+        WrT = new float[sg * 2 * d * d];
         chunkGrad = new float[CHUNKS][L.total() - g0];
         scratch = new Scratch[CHUNKS];
         for (int c = 0; c < CHUNKS; c++) scratch[c] = new Scratch();
@@ -134,7 +179,8 @@ public final class NeuralCpuModel implements AutoCloseable {
         CpuModel.outerAdd(simd, x, xo, rows, in, dy, dyo, out, dw, dwo);
     }
 
-    private static void transpose(float[] w, int wo, int rows, int cols, float[] dst) {
+    private static void transpose(float[] w, View v, float[] dst) {
+        int rows = v.rows(), cols = v.cols(), wo = v.offset();
         for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) dst[c * rows + r] = w[wo + r * cols + c];
     }
 
@@ -228,72 +274,336 @@ public final class NeuralCpuModel implements AutoCloseable {
         for (int i = 0; i < t; i++) for (int c = 0; c < d; c++) dX[base + i * d + c] += dms[c] * inv;
     }
 
-    // ------------------------------------------------------------------ GRU4Rec, one row
+    // ------------------------------------------------------------------ the GRU (GRU4Rec, NARM), one row
 
     private void gruForward(float[] w, Batch bt, int b, Scratch sc) {
-        final int t = bt.len[b], base = b * T * d, gb = 3 * base, hb = b * (T + 1) * d;
+        final int t = bt.len[b], base = b * T * d, gb = b * T * 3 * h, hb = b * (T + 1) * h, zb = b * T * h;
         final int eo = L.in.offset();
         for (int i = 0; i < t; i++) System.arraycopy(w, eo + bt.items[b * T + i] * d, X, base + i * d, d);
-        mm(X, base, t, d, w, L.Wx.offset(), 3 * d, w, L.bx.offset(), GX, gb);
-        Arrays.fill(H, hb, hb + d, 0f);
+        mm(X, base, t, d, w, L.Wx.offset(), 3 * h, w, L.bx.offset(), GX, gb);
+        Arrays.fill(H, hb, hb + h, 0f);
         float[] gh = sc.v1, uc = sc.v3;
         for (int k = 0; k < t; k++) {
-            int ho = hb + k * d, o = base + k * d, go = gb + k * 3 * d;
-            mm(H, ho, 1, d, w, L.U.offset(), 2 * d, null, 0, gh, 0);
-            for (int c = 0; c < d; c++) {
+            int ho = hb + k * h, o = zb + k * h, go = gb + k * 3 * h;
+            mm(H, ho, 1, h, w, L.U.offset(), 2 * h, null, 0, gh, 0);
+            for (int c = 0; c < h; c++) {
                 Z[o + c] = sigmoid(GX[go + c] + gh[c]);
-                float r = sigmoid(GX[go + d + c] + gh[d + c]);
+                float r = sigmoid(GX[go + h + c] + gh[h + c]);
                 R[o + c] = r;
                 RH[o + c] = r * H[ho + c];
             }
-            mm(RH, o, 1, d, w, L.Uh.offset(), d, null, 0, uc, 0);
-            for (int c = 0; c < d; c++) {
-                float cand = (float) Math.tanh(GX[go + 2 * d + c] + uc[c]);
+            mm(RH, o, 1, h, w, L.Uh.offset(), h, null, 0, uc, 0);
+            for (int c = 0; c < h; c++) {
+                float cand = (float) Math.tanh(GX[go + 2 * h + c] + uc[c]);
                 C[o + c] = cand;
                 float z = Z[o + c];
-                H[ho + d + c] = (1 - z) * H[ho + c] + z * cand;
+                H[ho + h + c] = (1 - z) * H[ho + c] + z * cand;
             }
         }
-        System.arraycopy(H, hb + t * d, sf, b * d, d);
     }
 
-    private void gruBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
-        final int t = bt.len[b], base = b * T * d, hb = b * (T + 1) * d;
+    /** Backward of row b's GRU from dHx (row k: dLoss/dh_(k+1), (t, h)); dense gradients into gr, dLoss/dx_k into dX. */
+    private void gruBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr, float[] dHx) {
+        final int t = bt.len[b], base = b * T * d, hb = b * (T + 1) * h, zb = b * T * h;
         float[] dgx = sc.rows1, dgh = sc.rows2, dac = sc.rows3;
         float[] dh = sc.v3, dhp = sc.v4, drh = sc.v1;
-        System.arraycopy(dsf, b * d, dh, 0, d);
+        Arrays.fill(dh, 0, h, 0f);
         for (int k = t - 1; k >= 0; k--) {
-            int ho = hb + k * d, o = base + k * d, q = k * 3 * d, q2 = k * 2 * d;
-            for (int c = 0; c < d; c++) {
+            int ho = hb + k * h, o = zb + k * h, q = k * 3 * h, q2 = k * 2 * h;
+            for (int c = 0; c < h; c++) {
+                dh[c] += dHx[k * h + c];
                 float z = Z[o + c], cand = C[o + c];
                 float a = dh[c] * z * (1 - cand * cand);
-                dac[k * d + c] = a;
-                dgx[q + 2 * d + c] = a;
+                dac[k * h + c] = a;
+                dgx[q + 2 * h + c] = a;
                 dhp[c] = dh[c] * (1 - z);
                 float dz = dh[c] * (cand - H[ho + c]) * z * (1 - z);
                 dgx[q + c] = dz;
                 dgh[q2 + c] = dz;
             }
-            mm(dac, k * d, 1, d, UhT, 0, d, null, 0, drh, 0);
-            for (int c = 0; c < d; c++) {
+            mm(dac, k * h, 1, h, UhT, 0, h, null, 0, drh, 0);
+            for (int c = 0; c < h; c++) {
                 float r = R[o + c];
                 dhp[c] += drh[c] * r;
                 float dr = drh[c] * H[ho + c] * r * (1 - r);
-                dgx[q + d + c] = dr;
-                dgh[q2 + d + c] = dr;
+                dgx[q + h + c] = dr;
+                dgh[q2 + h + c] = dr;
             }
-            mmAdd(dgh, q2, 1, 2 * d, UT, 0, d, dhp, 0);
-            System.arraycopy(dhp, 0, dh, 0, d);
+            mmAdd(dgh, q2, 1, 2 * h, UT, 0, h, dhp, 0);
+            System.arraycopy(dhp, 0, dh, 0, h);
         }
-        outerAdd(RH, base, t, d, dac, 0, d, gr, L.Uh.offset() - g0);
-        outerAdd(X, base, t, d, dgx, 0, 3 * d, gr, L.Wx.offset() - g0);
-        outerAdd(H, hb, t, d, dgh, 0, 2 * d, gr, L.U.offset() - g0);
+        outerAdd(RH, zb, t, h, dac, 0, h, gr, L.Uh.offset() - g0);
+        outerAdd(X, base, t, d, dgx, 0, 3 * h, gr, L.Wx.offset() - g0);
+        outerAdd(H, hb, t, h, dgh, 0, 2 * h, gr, L.U.offset() - g0);
         int bo = L.bx.offset() - g0;
-        for (int k = 0; k < t; k++) for (int c = 0; c < 3 * d; c++) gr[bo + c] += dgx[k * 3 * d + c];
-        mm(dgx, 0, t, 3 * d, WxT, 0, d, null, 0, dX, base);
+        for (int k = 0; k < t; k++) for (int c = 0; c < 3 * h; c++) gr[bo + c] += dgx[k * 3 * h + c];
+        mm(dgx, 0, t, 3 * h, WxT, 0, d, null, 0, dX, base);
+    }
+
+    private void gru4recForward(float[] w, Batch bt, int b, Scratch sc) {
+        gruForward(w, bt, b, sc);
+        System.arraycopy(H, b * (T + 1) * h + bt.len[b] * h, sf, b * d, d);
+    }
+
+    private void gru4recBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
+        int t = bt.len[b];
+        float[] dHx = sc.rows4;
+        Arrays.fill(dHx, 0, t * h, 0f);
+        System.arraycopy(dsf, b * d, dHx, (t - 1) * h, h);
+        gruBackward(w, bt, b, sc, gr, dHx);
+    }
+
+    // ------------------------------------------------------------------ NARM, one row
+
+    private void narmForward(float[] w, Batch bt, int b, Scratch sc) {
+        gruForward(w, bt, b, sc);
+        final int t = bt.len[b], hb = b * (T + 1) * h, htO = hb + t * h, ob = b * T * h, cb = b * 2 * h;
+        float[] q1 = sc.v3;
+        mm(H, htO, 1, h, w, L.A1.offset(), h, null, 0, q1, 0);
+        mm(H, hb + h, t, h, w, L.A2.offset(), h, null, 0, NSG, ob);
+        System.arraycopy(H, htO, CAT, cb, h);
+        Arrays.fill(CAT, cb + h, cb + 2 * h, 0f);
+        final int va = L.va.offset();
+        for (int j = 0; j < t; j++) {
+            int o = ob + j * h, hj = hb + (j + 1) * h;
+            float a = 0;
+            for (int c = 0; c < h; c++) {
+                float s = sigmoid(NSG[o + c] + q1[c]);
+                NSG[o + c] = s;
+                a += w[va + c] * s;
+            }
+            NA[b * T + j] = a;
+            for (int c = 0; c < h; c++) CAT[cb + h + c] += a * H[hj + c];
+        }
+        mm(CAT, cb, 1, 2 * h, w, L.WB.offset(), d, null, 0, sf, b * d);
+    }
+
+    private void narmBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
+        final int t = bt.len[b], hb = b * (T + 1) * h, htO = hb + t * h, ob = b * T * h, cb = b * 2 * h, bd = b * d;
+        float[] dcat = sc.v2, dq1 = sc.v4, dHx = sc.rows4, dpre = sc.rows5;
+        outerAdd(CAT, cb, 1, 2 * h, dsf, bd, d, gr, L.WB.offset() - g0);
+        mm(dsf, bd, 1, d, WBT, 0, 2 * h, null, 0, dcat, 0);
+        Arrays.fill(dHx, 0, t * h, 0f);
+        Arrays.fill(dq1, 0, h, 0f);
+        final int va = L.va.offset(), gva = va - g0;
+        for (int j = 0; j < t; j++) {
+            int o = ob + j * h, hj = hb + (j + 1) * h;
+            float a = NA[b * T + j], da = 0;
+            for (int c = 0; c < h; c++) {
+                da += dcat[h + c] * H[hj + c];
+                dHx[j * h + c] += a * dcat[h + c];
+            }
+            for (int c = 0; c < h; c++) {
+                float s = NSG[o + c];
+                gr[gva + c] += da * s;
+                float v = da * w[va + c] * s * (1 - s);
+                dpre[j * h + c] = v;
+                dq1[c] += v;
+            }
+        }
+        outerAdd(H, hb + h, t, h, dpre, 0, h, gr, L.A2.offset() - g0);
+        mmAdd(dpre, 0, t, h, A2T, 0, h, dHx, 0);
+        outerAdd(H, htO, 1, h, dq1, 0, h, gr, L.A1.offset() - g0);
+        mmAdd(dq1, 0, 1, h, A1T, 0, h, dHx, (t - 1) * h);
+        for (int c = 0; c < h; c++) dHx[(t - 1) * h + c] += dcat[c];
+        gruBackward(w, bt, b, sc, gr, dHx);
+    }
+
+    // ------------------------------------------------------------------ SR-GNN, one row
+
+    /** Row b's session graph: NODE, ALIAS, M, and AIN / AOUT (m x m at stride T). */
+    private void buildGraph(Batch bt, int b, Scratch sc) {
+        final int t = bt.len[b], nb = b * T, ab = b * T * T;
+        int m = 0;
+        for (int i = 0; i < t; i++) {
+            int v = bt.items[nb + i], k = 0;
+            while (k < m && NODE[nb + k] != v) k++;
+            if (k == m) NODE[nb + m++] = v;
+            ALIAS[nb + i] = k;
+        }
+        M[b] = m;
+        boolean[] edge = sc.edge;
+        for (int k = 0; k < m; k++) Arrays.fill(edge, k * T, k * T + m, false);
+        for (int i = 0; i + 1 < t; i++) edge[ALIAS[nb + i] * T + ALIAS[nb + i + 1]] = true;
+        int[] indeg = sc.count; // [0, T): in-degree, [T, 2T): out-degree
+        Arrays.fill(indeg, 0);
+        for (int k = 0; k < m; k++) for (int l = 0; l < m; l++) if (edge[k * T + l]) {
+            indeg[T + k]++;
+            indeg[l]++;
+        }
+        for (int k = 0; k < m; k++) {
+            Arrays.fill(AIN, ab + k * T, ab + k * T + m, 0f);
+            Arrays.fill(AOUT, ab + k * T, ab + k * T + m, 0f);
+        }
+        for (int k = 0; k < m; k++) for (int l = 0; l < m; l++) if (edge[k * T + l]) {
+            AIN[ab + l * T + k] = 1f / indeg[l];
+            AOUT[ab + k * T + l] = 1f / indeg[T + k];
+        }
+    }
+
+    private void srgnnForward(float[] w, Batch bt, int b, Scratch sc) {
+        buildGraph(bt, b, sc);
+        final int t = bt.len[b], m = M[b], nb = b * T, ab = b * T * T, base = b * T * d, ib = 2 * base, gb = 3 * base, cb = b * 2 * d;
+        final int eo = L.in.offset();
+        for (int k = 0; k < m; k++) System.arraycopy(w, eo + NODE[nb + k] * d, X, base + k * d, d);
+        mm(X, base, m, d, w, L.Win.offset(), d, w, L.bin.offset(), PIN, base);
+        mm(X, base, m, d, w, L.Wout.offset(), d, w, L.bout.offset(), POUT, base);
+        final int biah = L.biah.offset(), boah = L.boah.offset();
+        for (int k = 0; k < m; k++) {
+            int o = ib + k * 2 * d;
+            System.arraycopy(w, biah, INP, o, d);
+            System.arraycopy(w, boah, INP, o + d, d);
+            for (int l = 0; l < m; l++) {
+                float ai = AIN[ab + k * T + l], ao = AOUT[ab + k * T + l];
+                if (ai != 0f) for (int c = 0; c < d; c++) INP[o + c] += ai * PIN[base + l * d + c];
+                if (ao != 0f) for (int c = 0; c < d; c++) INP[o + d + c] += ao * POUT[base + l * d + c];
+            }
+        }
+        float[] gi = sc.rows1;
+        mm(INP, ib, m, 2 * d, w, L.Wih.offset(), 3 * d, w, L.bih.offset(), gi, 0);
+        mm(X, base, m, d, w, L.Whh.offset(), 3 * d, w, L.bhh.offset(), GH, gb);
+        for (int k = 0; k < m; k++) {
+            int o = base + k * d, q = k * 3 * d, qg = gb + k * 3 * d;
+            for (int c = 0; c < d; c++) {
+                float r = sigmoid(gi[q + c] + GH[qg + c]);
+                float u = sigmoid(gi[q + d + c] + GH[qg + d + c]);
+                float cand = (float) Math.tanh(gi[q + 2 * d + c] + r * GH[qg + 2 * d + c]);
+                RG[o + c] = r;
+                UG[o + c] = u;
+                CG[o + c] = cand;
+                GN[o + c] = cand + u * (X[o + c] - cand);
+            }
+        }
+        final int last = ALIAS[nb + t - 1], lo = base + last * d;
+        float[] q1 = sc.v3, qn = sc.rows4;
+        mm(GN, lo, 1, d, w, L.Q1.offset(), d, w, L.bq1.offset(), q1, 0);
+        mm(GN, base, m, d, w, L.Q2.offset(), d, w, L.bq2.offset(), qn, 0);
+        Arrays.fill(CAT, cb, cb + d, 0f);
+        System.arraycopy(GN, lo, CAT, cb + d, d);
+        final int q3 = L.q3.offset();
+        for (int i = 0; i < t; i++) {
+            int k = ALIAS[nb + i], o = base + i * d;
+            float a = 0;
+            for (int c = 0; c < d; c++) {
+                float s = sigmoid(q1[c] + qn[k * d + c]);
+                PSG[o + c] = s;
+                a += w[q3 + c] * s;
+            }
+            PA[nb + i] = a;
+            for (int c = 0; c < d; c++) CAT[cb + c] += a * GN[base + k * d + c];
+        }
+        mm(CAT, cb, 1, 2 * d, w, L.Wr.offset(), d, null, 0, sf, b * d);
+    }
+
+    private void srgnnBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
+        final int t = bt.len[b], m = M[b], nb = b * T, ab = b * T * T, base = b * T * d, ib = 2 * base, gb = 3 * base, cb = b * 2 * d, bd = b * d;
+        final int last = ALIAS[nb + t - 1], lo = base + last * d;
+        float[] dcat = sc.v3, dq1 = sc.v4, dG = sc.rows4, dQN = sc.rows5;
+        outerAdd(CAT, cb, 1, 2 * d, dsf, bd, d, gr, L.Wr.offset() - g0);
+        mm(dsf, bd, 1, d, WrT, 0, 2 * d, null, 0, dcat, 0);
+        Arrays.fill(dG, 0, m * d, 0f);
+        Arrays.fill(dQN, 0, m * d, 0f);
+        Arrays.fill(dq1, 0, d, 0f);
+        final int q3 = L.q3.offset(), gq3 = q3 - g0;
+        for (int i = 0; i < t; i++) {
+            int k = ALIAS[nb + i], o = base + i * d, go = base + k * d;
+            float a = PA[nb + i], da = 0;
+            for (int c = 0; c < d; c++) {
+                da += dcat[c] * GN[go + c];
+                dG[k * d + c] += a * dcat[c];
+            }
+            for (int c = 0; c < d; c++) {
+                float s = PSG[o + c];
+                gr[gq3 + c] += da * s;
+                float v = da * w[q3 + c] * s * (1 - s);
+                dQN[k * d + c] += v;
+                dq1[c] += v;
+            }
+        }
+        outerAdd(GN, base, m, d, dQN, 0, d, gr, L.Q2.offset() - g0);
+        int bq2 = L.bq2.offset() - g0, bq1 = L.bq1.offset() - g0;
+        for (int k = 0; k < m; k++) for (int c = 0; c < d; c++) gr[bq2 + c] += dQN[k * d + c];
+        mmAdd(dQN, 0, m, d, Q2T, 0, d, dG, 0);
+        outerAdd(GN, lo, 1, d, dq1, 0, d, gr, L.Q1.offset() - g0);
+        for (int c = 0; c < d; c++) gr[bq1 + c] += dq1[c];
+        mmAdd(dq1, 0, 1, d, Q1T, 0, d, dG, last * d);
+        for (int c = 0; c < d; c++) dG[last * d + c] += dcat[d + c];
+        // the gated step
+        float[] dGI = sc.rows1, dGH = sc.rows2, dINP = sc.rows3, dPIN = sc.rows6, dPOUT = sc.rows7;
+        for (int k = 0; k < m; k++) {
+            int o = base + k * d, q = k * 3 * d, qg = gb + k * 3 * d;
+            for (int c = 0; c < d; c++) {
+                float dy = dG[k * d + c], u = UG[o + c], cand = CG[o + c], r = RG[o + c];
+                dX[o + c] = dy * u;
+                float du = dy * (X[o + c] - cand) * u * (1 - u);
+                dGI[q + d + c] = du;
+                dGH[q + d + c] = du;
+                float dn = dy * (1 - u) * (1 - cand * cand);
+                dGI[q + 2 * d + c] = dn;
+                dGH[q + 2 * d + c] = dn * r;
+                float dr = dn * GH[qg + 2 * d + c] * r * (1 - r);
+                dGI[q + c] = dr;
+                dGH[q + c] = dr;
+            }
+        }
+        outerAdd(INP, ib, m, 2 * d, dGI, 0, 3 * d, gr, L.Wih.offset() - g0);
+        outerAdd(X, base, m, d, dGH, 0, 3 * d, gr, L.Whh.offset() - g0);
+        int bih = L.bih.offset() - g0, bhh = L.bhh.offset() - g0;
+        for (int k = 0; k < m; k++) {
+            for (int c = 0; c < 3 * d; c++) {
+                gr[bih + c] += dGI[k * 3 * d + c];
+                gr[bhh + c] += dGH[k * 3 * d + c];
+            }
+        }
+        mm(dGI, 0, m, 3 * d, WihT, 0, 2 * d, null, 0, dINP, 0);
+        mmAdd(dGH, 0, m, 3 * d, WhhT, 0, d, dX, base);
+        int biah = L.biah.offset() - g0, boah = L.boah.offset() - g0;
+        Arrays.fill(dPIN, 0, m * d, 0f);
+        Arrays.fill(dPOUT, 0, m * d, 0f);
+        for (int k = 0; k < m; k++) {
+            int o = k * 2 * d;
+            for (int c = 0; c < d; c++) {
+                gr[biah + c] += dINP[o + c];
+                gr[boah + c] += dINP[o + d + c];
+            }
+            for (int l = 0; l < m; l++) {
+                float ai = AIN[ab + k * T + l], ao = AOUT[ab + k * T + l];
+                if (ai != 0f) for (int c = 0; c < d; c++) dPIN[l * d + c] += ai * dINP[o + c];
+                if (ao != 0f) for (int c = 0; c < d; c++) dPOUT[l * d + c] += ao * dINP[o + d + c];
+            }
+        }
+        outerAdd(X, base, m, d, dPIN, 0, d, gr, L.Win.offset() - g0);
+        outerAdd(X, base, m, d, dPOUT, 0, d, gr, L.Wout.offset() - g0);
+        int bin = L.bin.offset() - g0, bout = L.bout.offset() - g0;
+        for (int k = 0; k < m; k++) {
+            for (int c = 0; c < d; c++) {
+                gr[bin + c] += dPIN[k * d + c];
+                gr[bout + c] += dPOUT[k * d + c];
+            }
+        }
+        mmAdd(dPIN, 0, m, d, WinT, 0, d, dX, base);
+        mmAdd(dPOUT, 0, m, d, WoutT, 0, d, dX, base);
     }
 
     // ------------------------------------------------------------------ whole batch
+
+    private void forwardRow(float[] w, Batch bt, int b, Scratch sc) {
+        switch (kind) {
+            case STAMP -> stampForward(w, bt, b, sc);
+            case GRU4REC -> gru4recForward(w, bt, b, sc);
+            case NARM -> narmForward(w, bt, b, sc);
+            case SRGNN -> srgnnForward(w, bt, b, sc);
+        }
+    }
+
+    private void backwardRow(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
+        switch (kind) {
+            case STAMP -> stampBackward(w, bt, b, sc, gr);
+            case GRU4REC -> gru4recBackward(w, bt, b, sc, gr);
+            case NARM -> narmBackward(w, bt, b, sc, gr);
+            case SRGNN -> srgnnBackward(w, bt, b, sc, gr);
+        }
+    }
 
     private int chunkFrom(int c, int B) {
         return (int) ((long) c * B / CHUNKS);
@@ -305,8 +615,7 @@ public final class NeuralCpuModel implements AutoCloseable {
         final int B = bt.B;
         par.forEach(CHUNKS, c -> {
             for (int b = chunkFrom(c, B); b < chunkFrom(c + 1, B); b++) {
-                if (stamp) stampForward(p.w, bt, b, scratch[c]);
-                else gruForward(p.w, bt, b, scratch[c]);
+                forwardRow(p.w, bt, b, scratch[c]);
             }
         });
     }
@@ -328,16 +637,33 @@ public final class NeuralCpuModel implements AutoCloseable {
         final int B = bt.B;
         final float[] w = p.w, g = p.g;
         long t0 = System.nanoTime();
-        if (stamp) {
-            transpose(w, L.W1.offset(), d, d, W1T);
-            transpose(w, L.W2.offset(), d, d, W2T);
-            transpose(w, L.W3.offset(), d, d, W3T);
-            transpose(w, L.Ws.offset(), d, d, WsT);
-            transpose(w, L.Wt.offset(), d, d, WtT);
-        } else {
-            transpose(w, L.Wx.offset(), d, 3 * d, WxT);
-            transpose(w, L.U.offset(), d, 2 * d, UT);
-            transpose(w, L.Uh.offset(), d, d, UhT);
+        switch (kind) {
+            case STAMP -> {
+                transpose(w, L.W1, W1T);
+                transpose(w, L.W2, W2T);
+                transpose(w, L.W3, W3T);
+                transpose(w, L.Ws, WsT);
+                transpose(w, L.Wt, WtT);
+            }
+            case GRU4REC, NARM -> {
+                transpose(w, L.Wx, WxT);
+                transpose(w, L.U, UT);
+                transpose(w, L.Uh, UhT);
+                if (kind == NeuralKind.NARM) {
+                    transpose(w, L.A1, A1T);
+                    transpose(w, L.A2, A2T);
+                    transpose(w, L.WB, WBT);
+                }
+            }
+            case SRGNN -> {
+                transpose(w, L.Win, WinT);
+                transpose(w, L.Wout, WoutT);
+                transpose(w, L.Wih, WihT);
+                transpose(w, L.Whh, WhhT);
+                transpose(w, L.Q1, Q1T);
+                transpose(w, L.Q2, Q2T);
+                transpose(w, L.Wr, WrT);
+            }
         }
         encode(p, bt);
         long t1 = System.nanoTime();
@@ -347,8 +673,7 @@ public final class NeuralCpuModel implements AutoCloseable {
             float[] gr = chunkGrad[c];
             Arrays.fill(gr, 0f);
             for (int b = chunkFrom(c, B); b < chunkFrom(c + 1, B); b++) {
-                if (stamp) stampBackward(w, bt, b, scratch[c], gr);
-                else gruBackward(w, bt, b, scratch[c], gr);
+                backwardRow(w, bt, b, scratch[c], gr);
             }
         });
         int len = L.total() - g0;
@@ -359,9 +684,12 @@ public final class NeuralCpuModel implements AutoCloseable {
         }
         // the input table: its gradient is the scatter of dX (added to the score part for STAMP's shared table)
         if (L.in != L.out) Arrays.fill(g, L.in.offset(), L.in.end(), 0f);
+        final boolean graph = kind == NeuralKind.SRGNN; // dX holds one row per node of the session graph
         for (int b = 0; b < B; b++) {
-            for (int i = 0; i < bt.len[b]; i++) {
-                int eo = L.in.offset() + bt.items[b * T + i] * d, xo = (b * T + i) * d;
+            int rows = graph ? M[b] : bt.len[b];
+            int[] ids = graph ? NODE : bt.items;
+            for (int i = 0; i < rows; i++) {
+                int eo = L.in.offset() + ids[b * T + i] * d, xo = (b * T + i) * d;
                 for (int c = 0; c < d; c++) g[eo + c] += dX[xo + c];
             }
         }

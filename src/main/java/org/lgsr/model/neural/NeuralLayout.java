@@ -9,7 +9,7 @@ import org.lgsr.model.ParamLayout.View;
  * Where each parameter of a neural baseline lives in its one flat buffer (gradients and Adam's
  * moments at the same offsets). Matrices are row-major and act on row vectors ({@code y = x W},
  * W of shape (in, out)). The table that scores the items ({@link #out}) always starts at offset 0,
- * as the shared scoring layer expects.
+ * as the shared scoring layer expects; the item tables come first, the dense block after them.
  *
  * <pre>
  * STAMP                                  GRU4Rec
@@ -22,48 +22,82 @@ import org.lgsr.model.ParamLayout.View;
  *  w0  (d)     attention output
  *  Ws  (d, d), bs (d)   h_s = tanh(m_a Ws + bs)
  *  Wt  (d, d), bt (d)   h_t = tanh(x_t Wt + bt)
+ *
+ * NARM (d embedding, h hidden)           SR-GNN
+ *  E   (n, d)  inputs and scores          E    (n, d)  node embeddings, also score the items
+ *  Wx  (d, 3h), bx (3h), U (h, 2h),       Win  (d, d), bin (d)    edge-in projection
+ *  Uh  (h, h)  the GRU, as GRU4Rec's      Wout (d, d), bout (d)   edge-out projection
+ *  A1  (h, h)  attention, on h_t          biah (d), boah (d)      biases after the adjacency products
+ *  A2  (h, h)  attention, on h_j          Wih  (2d, 3d), bih (3d) [in | out] to gates [r | i | n]
+ *  va  (h)     attention output           Whh  (d, 3d),  bhh (3d) node state to gates [r | i | n]
+ *  WB  (2h, d) bilinear decoder:          Q1 (d, d), bq1 (d)      readout attention, on the last item
+ *              s = [h_t | c_l] WB         Q2 (d, d), bq2 (d)      readout attention, on every item
+ *                                         q3 (d)                  readout attention output
+ *                                         W3 (2d, d)              s = [s_g | s_l] W3
  * </pre>
  */
 public final class NeuralLayout {
     public final NeuralConfig cfg;
-    public final int n, d;
-    /** The table that scores the items (offset 0) and the one the inputs are looked up in (the same for STAMP). */
+    public final int n, d, h;
+    /** The table that scores the items (offset 0) and the one the inputs are looked up in (the same except for GRU4Rec). */
     public final View out, in;
     // STAMP
     public final View W1, W2, W3, ba, w0, Ws, bs, Wt, bt;
-    // GRU4Rec
+    // GRU4Rec and NARM's GRU
     public final View Wx, bx, U, Uh;
+    // NARM
+    public final View A1, A2, va, WB;
+    // SR-GNN
+    public final View Win, bin, Wout, bout, biah, boah, Wih, bih, Whh, bhh, Q1, bq1, Q2, bq2, q3, Wr;
     private final List<View> views;
-    private final int total;
+    private final int total, denseStart;
 
     public NeuralLayout(NeuralConfig cfg) {
         this.cfg = cfg;
         this.n = cfg.numItems();
         this.d = cfg.dim();
+        this.h = cfg.hidden();
         List<View> vs = new ArrayList<>();
         int[] off = {0};
-        if (cfg.kind() == NeuralKind.STAMP) {
-            out = add(vs, off, "E", n, d);
-            in = out;
-            W1 = add(vs, off, "W1", d, d);
-            W2 = add(vs, off, "W2", d, d);
-            W3 = add(vs, off, "W3", d, d);
-            ba = add(vs, off, "ba", 1, d);
-            w0 = add(vs, off, "w0", 1, d);
-            Ws = add(vs, off, "Ws", d, d);
-            bs = add(vs, off, "bs", 1, d);
-            Wt = add(vs, off, "Wt", d, d);
-            bt = add(vs, off, "bt", 1, d);
-            Wx = bx = U = Uh = null;
-        } else {
-            out = add(vs, off, "O", n, d);
-            in = add(vs, off, "E", n, d);
-            Wx = add(vs, off, "Wx", d, 3L * d);
-            bx = add(vs, off, "bx", 1, 3L * d);
-            U = add(vs, off, "U", d, 2L * d);
-            Uh = add(vs, off, "Uh", d, d);
-            W1 = W2 = W3 = ba = w0 = Ws = bs = Wt = bt = null;
-        }
+        NeuralKind k = cfg.kind();
+        boolean stamp = k == NeuralKind.STAMP, gru4rec = k == NeuralKind.GRU4REC, narm = k == NeuralKind.NARM, srgnn = k == NeuralKind.SRGNN;
+        out = add(vs, off, gru4rec ? "O" : "E", n, d);
+        in = gru4rec ? add(vs, off, "E", n, d) : out;
+        denseStart = off[0];
+        W1 = stamp ? add(vs, off, "W1", d, d) : null;
+        W2 = stamp ? add(vs, off, "W2", d, d) : null;
+        W3 = stamp ? add(vs, off, "W3", d, d) : null;
+        ba = stamp ? add(vs, off, "ba", 1, d) : null;
+        w0 = stamp ? add(vs, off, "w0", 1, d) : null;
+        Ws = stamp ? add(vs, off, "Ws", d, d) : null;
+        bs = stamp ? add(vs, off, "bs", 1, d) : null;
+        Wt = stamp ? add(vs, off, "Wt", d, d) : null;
+        bt = stamp ? add(vs, off, "bt", 1, d) : null;
+        boolean gru = gru4rec || narm;
+        Wx = gru ? add(vs, off, "Wx", d, 3L * h) : null;
+        bx = gru ? add(vs, off, "bx", 1, 3L * h) : null;
+        U = gru ? add(vs, off, "U", h, 2L * h) : null;
+        Uh = gru ? add(vs, off, "Uh", h, h) : null;
+        A1 = narm ? add(vs, off, "A1", h, h) : null;
+        A2 = narm ? add(vs, off, "A2", h, h) : null;
+        va = narm ? add(vs, off, "va", 1, h) : null;
+        WB = narm ? add(vs, off, "WB", 2L * h, d) : null;
+        Win = srgnn ? add(vs, off, "Win", d, d) : null;
+        bin = srgnn ? add(vs, off, "bin", 1, d) : null;
+        Wout = srgnn ? add(vs, off, "Wout", d, d) : null;
+        bout = srgnn ? add(vs, off, "bout", 1, d) : null;
+        biah = srgnn ? add(vs, off, "biah", 1, d) : null;
+        boah = srgnn ? add(vs, off, "boah", 1, d) : null;
+        Wih = srgnn ? add(vs, off, "Wih", 2L * d, 3L * d) : null;
+        bih = srgnn ? add(vs, off, "bih", 1, 3L * d) : null;
+        Whh = srgnn ? add(vs, off, "Whh", d, 3L * d) : null;
+        bhh = srgnn ? add(vs, off, "bhh", 1, 3L * d) : null;
+        Q1 = srgnn ? add(vs, off, "Q1", d, d) : null;
+        bq1 = srgnn ? add(vs, off, "bq1", 1, d) : null;
+        Q2 = srgnn ? add(vs, off, "Q2", d, d) : null;
+        bq2 = srgnn ? add(vs, off, "bq2", 1, d) : null;
+        q3 = srgnn ? add(vs, off, "q3", 1, d) : null;
+        Wr = srgnn ? add(vs, off, "W3", 2L * d, d) : null;
         views = Collections.unmodifiableList(vs);
         total = off[0];
     }
@@ -85,7 +119,7 @@ public final class NeuralLayout {
 
     /** First offset after the item tables: the dense block. */
     public int denseStart() {
-        return cfg.kind() == NeuralKind.STAMP ? W1.offset() : Wx.offset();
+        return denseStart;
     }
 
     public List<View> views() {

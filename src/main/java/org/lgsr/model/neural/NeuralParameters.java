@@ -9,8 +9,9 @@ import java.util.SplittableRandom;
  * {@code SplittableRandom(seed)} (rows 0 of the item tables draw nothing and stay 0):
  * <ul>
  * <li>STAMP (its paper and public code): weights N(0, 0.05^2), item embeddings N(0, 0.002^2), biases 0;</li>
- * <li>GRU4Rec: every entry uniform in (-1/sqrt(d), 1/sqrt(d)), the default of common GRU implementations
- * (and of the LGSR module here).</li>
+ * <li>GRU4Rec and SR-GNN: every entry uniform in (-1/sqrt(d), 1/sqrt(d)), the default of common GRU
+ * implementations (and of the LGSR module here), and SR-GNN's own reset of every parameter;</li>
+ * <li>NARM: every entry uniform in (-1/sqrt(h), 1/sqrt(h)), h its GRU width.</li>
  * </ul>
  * Normal draws are {@code sqrt(-2 ln u1) cos(2 pi u2)} from two {@code nextDouble()} calls.
  */
@@ -40,7 +41,7 @@ public final class NeuralParameters {
     public void initialize(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         boolean stamp = layout.cfg.kind() == NeuralKind.STAMP;
-        double a = 1.0 / Math.sqrt(layout.d);
+        double a = 1.0 / Math.sqrt(layout.cfg.kind() == NeuralKind.NARM ? layout.h : layout.d);
         for (var view : layout.views()) {
             int from = view.offset();
             if (layout.isTable(view)) {

@@ -21,7 +21,19 @@ import org.lgsr.model.ParamLayout.View;
  *          z = sigmoid(gz + uz);  r = sigmoid(gr + ur);  c = tanh(gc + (r * h) Uh)
  *          h = (1 - z) * h + z * c
  *          s = h_t;  z_j = s . O[j]
- * both:    loss_b = logsumexp_{j=1..n-1}(z_j) - z_target
+ * NARM:    h_1..h_t the GRU's states as above (width h, inputs x = E[v_k] of width d)
+ *          a_j = va . sigmoid(h_t A1 + h_j A2);  c_l = sum_j a_j h_j   (not normalised)
+ *          s = [h_t | c_l] WB;  z_j = s . E[j]                 (bilinear: [h_t | c_l] WB E[j]^T)
+ * SR-GNN:  nodes u_1..u_m the distinct items of v_1..v_t (in order of first click), x_k = E[u_k];
+ *          edge k -> l when some v_i = u_k, v_(i+1) = u_l (once, however often);
+ *          Ain[l][k] = edge(k, l) / indeg(l),  Aout[k][l] = edge(k, l) / outdeg(k)
+ *          in = Ain (x Win + bin) + biah;  out = Aout (x Wout + bout) + boah   (per node)
+ *          [ir | ii | in_] = [in | out] Wih + bih;  [hr | hi | hn] = x Whh + bhh
+ *          r = sigmoid(ir + hr);  u = sigmoid(ii + hi);  c = tanh(in_ + r * hn)
+ *          g = c + u * (x - c)                                 (one gated step)
+ *          s_l = g[node of v_t];  a_i = q3 . sigmoid(s_l Q1 + bq1 + g[node of v_i] Q2 + bq2)
+ *          s_g = sum_i a_i g[node of v_i];  s = [s_g | s_l] W3;  z_j = s . E[j]
+ * all:     loss_b = logsumexp_{j=1..n-1}(z_j) - z_target
  *          loss = mean_b loss_b + lambda2/2 * sum(theta^2)   (all parameters)
  * </pre>
  * Rows 0 of the item tables are padding: held at zero, their gradient is defined as zero.
@@ -29,12 +41,13 @@ import org.lgsr.model.ParamLayout.View;
 public final class NeuralReference {
     private final NeuralConfig cfg;
     private final NeuralLayout L;
-    private final int d, n;
+    private final int d, h, n;
 
     public NeuralReference(NeuralConfig cfg) {
         this.cfg = cfg;
         this.L = new NeuralLayout(cfg);
         this.d = cfg.dim();
+        this.h = cfg.hidden();
         this.n = cfg.numItems();
     }
 
@@ -89,7 +102,12 @@ public final class NeuralReference {
 
     /** Forward of row b; with {@code back = {ds, grad}} also its backward from dLoss/ds, added into grad. */
     private double[] encode(double[] th, Batch bt, int b, double[][] back) {
-        return cfg.kind() == NeuralKind.STAMP ? stamp(th, bt, b, back) : gru(th, bt, b, back);
+        return switch (cfg.kind()) {
+            case STAMP -> stamp(th, bt, b, back);
+            case GRU4REC -> gru4rec(th, bt, b, back);
+            case NARM -> narm(th, bt, b, back);
+            case SRGNN -> srgnn(th, bt, b, back);
+        };
     }
 
     private double[] stamp(double[] th, Batch bt, int b, double[][] back) {
@@ -158,60 +176,278 @@ public final class NeuralReference {
         return s;
     }
 
-    private double[] gru(double[] th, Batch bt, int b, double[][] back) {
+    private double[] gru4rec(double[] th, Batch bt, int b, double[][] back) {
         int t = bt.len[b];
-        double[][] x = new double[t][], hPrev = new double[t][], z = new double[t][], r = new double[t][], cand = new double[t][], rh = new double[t][];
-        double[] h = new double[d];
-        for (int k = 0; k < t; k++) {
-            x[k] = row(th, L.in.offset() + bt.items[b * bt.T + k] * d);
-            hPrev[k] = h;
-            double[] gx = add(vm(x[k], th, L.Wx), Arrays.copyOfRange(th, L.bx.offset(), L.bx.end()));
-            double[] gh = vm(h, th, L.U);
-            z[k] = new double[d];
-            r[k] = new double[d];
-            rh[k] = new double[d];
-            for (int c = 0; c < d; c++) {
-                z[k][c] = sigmoid(gx[c] + gh[c]);
-                r[k][c] = sigmoid(gx[d + c] + gh[d + c]);
-                rh[k][c] = r[k][c] * h[c];
-            }
-            double[] uc = vm(rh[k], th, L.Uh);
-            cand[k] = new double[d];
-            double[] hn = new double[d];
-            for (int c = 0; c < d; c++) {
-                cand[k][c] = Math.tanh(gx[2 * d + c] + uc[c]);
-                hn[c] = (1 - z[k][c]) * h[c] + z[k][c] * cand[k][c];
-            }
-            h = hn;
+        double[][] hs = gruForward(th, bt, b);
+        if (back != null) {
+            double[][] dh = new double[t][];
+            dh[t - 1] = back[0];
+            gruBackward(th, bt, b, hs, dh, back[1]);
         }
-        if (back == null) return h;
-        double[] g = back[1];
-        double[] dh = back[0].clone();
+        return hs[t];
+    }
+
+    /**
+     * The GRU over x_k = E[v_k] (width d) from h_0 = 0: returns {h_0, ..., h_t} (width h), and keeps
+     * what its backward needs in {@code hs[t + 1 ..]}: for each step k, z, r, candidate and r * h.
+     */
+    private double[][] gruForward(double[] th, Batch bt, int b) {
+        int t = bt.len[b];
+        double[][] out = new double[t + 1 + 4 * t][];
+        double[] hh = new double[h];
+        out[0] = hh;
+        for (int k = 0; k < t; k++) {
+            double[] x = row(th, L.in.offset() + bt.items[b * bt.T + k] * d);
+            double[] gx = add(vm(x, th, L.Wx), Arrays.copyOfRange(th, L.bx.offset(), L.bx.end()));
+            double[] gh = vm(hh, th, L.U);
+            double[] z = new double[h], r = new double[h], rh = new double[h];
+            for (int c = 0; c < h; c++) {
+                z[c] = sigmoid(gx[c] + gh[c]);
+                r[c] = sigmoid(gx[h + c] + gh[h + c]);
+                rh[c] = r[c] * hh[c];
+            }
+            double[] uc = vm(rh, th, L.Uh);
+            double[] cand = new double[h], hn = new double[h];
+            for (int c = 0; c < h; c++) {
+                cand[c] = Math.tanh(gx[2 * h + c] + uc[c]);
+                hn[c] = (1 - z[c]) * hh[c] + z[c] * cand[c];
+            }
+            int q = t + 1 + 4 * k;
+            out[q] = z;
+            out[q + 1] = r;
+            out[q + 2] = cand;
+            out[q + 3] = rh;
+            hh = hn;
+            out[k + 1] = hh;
+        }
+        return out;
+    }
+
+    /** Backward of {@link #gruForward} from dLoss/dh_k (dh[k - 1]; null entries are zero), added into g. */
+    private void gruBackward(double[] th, Batch bt, int b, double[][] hs, double[][] dhExt, double[] g) {
+        int t = bt.len[b];
+        double[] dh = new double[h];
         for (int k = t - 1; k >= 0; k--) {
-            double[] hp = hPrev[k];
-            double[] dgx = new double[3 * d], dgh = new double[2 * d], dac = new double[d], dhp = new double[d];
-            for (int c = 0; c < d; c++) {
-                dac[c] = dh[c] * z[k][c] * (1 - cand[k][c] * cand[k][c]);
-                dgx[2 * d + c] = dac[c];
-                dhp[c] = dh[c] * (1 - z[k][c]);
-                double dz = dh[c] * (cand[k][c] - hp[c]);
-                dgx[c] = dgh[c] = dz * z[k][c] * (1 - z[k][c]);
+            if (dhExt[k] != null) addInto(dh, dhExt[k]);
+            int q = t + 1 + 4 * k;
+            double[] hp = hs[k], z = hs[q], r = hs[q + 1], cand = hs[q + 2], rh = hs[q + 3];
+            double[] x = row(th, L.in.offset() + bt.items[b * bt.T + k] * d);
+            double[] dgx = new double[3 * h], dgh = new double[2 * h], dac = new double[h], dhp = new double[h];
+            for (int c = 0; c < h; c++) {
+                dac[c] = dh[c] * z[c] * (1 - cand[c] * cand[c]);
+                dgx[2 * h + c] = dac[c];
+                dhp[c] = dh[c] * (1 - z[c]);
+                double dz = dh[c] * (cand[c] - hp[c]);
+                dgx[c] = dgh[c] = dz * z[c] * (1 - z[c]);
             }
-            outer(rh[k], dac, g, L.Uh);
+            outer(rh, dac, g, L.Uh);
             double[] drh = vmT(dac, th, L.Uh);
-            for (int c = 0; c < d; c++) {
-                dhp[c] += drh[c] * r[k][c];
+            for (int c = 0; c < h; c++) {
+                dhp[c] += drh[c] * r[c];
                 double dr = drh[c] * hp[c];
-                dgx[d + c] = dgh[d + c] = dr * r[k][c] * (1 - r[k][c]);
+                dgx[h + c] = dgh[h + c] = dr * r[c] * (1 - r[c]);
             }
-            outer(x[k], dgx, g, L.Wx);
+            outer(x, dgx, g, L.Wx);
             addTo(g, L.bx.offset(), dgx);
             outer(hp, dgh, g, L.U);
             addInto(dhp, vmT(dgh, th, L.U));
             addTo(g, L.in.offset() + bt.items[b * bt.T + k] * d, vmT(dgx, th, L.Wx));
             dh = dhp;
         }
-        return h;
+    }
+
+    private double[] narm(double[] th, Batch bt, int b, double[][] back) {
+        int t = bt.len[b];
+        double[][] hs = gruForward(th, bt, b);
+        double[] ht = hs[t];
+        double[] q1 = vm(ht, th, L.A1);
+        double[][] sg = new double[t][];
+        double[] a = new double[t], cl = new double[h];
+        for (int j = 0; j < t; j++) {
+            double[] pre = add(q1, vm(hs[j + 1], th, L.A2));
+            sg[j] = new double[h];
+            for (int c = 0; c < h; c++) sg[j][c] = sigmoid(pre[c]);
+            a[j] = dot(sg[j], th, L.va.offset());
+            for (int c = 0; c < h; c++) cl[c] += a[j] * hs[j + 1][c];
+        }
+        double[] cat = concat(ht, cl);
+        double[] s = vm(cat, th, L.WB);
+        if (back == null) return s;
+        double[] ds = back[0], g = back[1];
+        outer(cat, ds, g, L.WB);
+        double[] dcat = vmT(ds, th, L.WB);
+        double[][] dh = new double[t][];
+        for (int j = 0; j < t; j++) dh[j] = new double[h];
+        double[] dq1 = new double[h];
+        for (int j = 0; j < t; j++) {
+            double da = 0;
+            for (int c = 0; c < h; c++) {
+                da += dcat[h + c] * hs[j + 1][c];
+                dh[j][c] += a[j] * dcat[h + c];
+            }
+            double[] dpre = new double[h];
+            for (int c = 0; c < h; c++) {
+                g[L.va.offset() + c] += da * sg[j][c];
+                dpre[c] = da * th[L.va.offset() + c] * sg[j][c] * (1 - sg[j][c]);
+                dq1[c] += dpre[c];
+            }
+            outer(hs[j + 1], dpre, g, L.A2);
+            addInto(dh[j], vmT(dpre, th, L.A2));
+        }
+        outer(ht, dq1, g, L.A1);
+        addInto(dh[t - 1], vmT(dq1, th, L.A1));
+        for (int c = 0; c < h; c++) dh[t - 1][c] += dcat[c];
+        gruBackward(th, bt, b, hs, dh, g);
+        return s;
+    }
+
+    /** SR-GNN's session graph of row b: {nodes (item ids, first-click order), alias (node of each position)}, and Ain, Aout. */
+    static final class SessionGraph {
+        final int[] nodes, alias;
+        final double[][] ain, aout;
+
+        SessionGraph(Batch bt, int b) {
+            int t = bt.len[b];
+            alias = new int[t];
+            int[] tmp = new int[t];
+            int m = 0;
+            for (int i = 0; i < t; i++) {
+                int v = bt.items[b * bt.T + i], k = 0;
+                while (k < m && tmp[k] != v) k++;
+                if (k == m) tmp[m++] = v;
+                alias[i] = k;
+            }
+            nodes = Arrays.copyOf(tmp, m);
+            boolean[][] edge = new boolean[m][m];
+            for (int i = 0; i + 1 < t; i++) edge[alias[i]][alias[i + 1]] = true;
+            int[] indeg = new int[m], outdeg = new int[m];
+            for (int k = 0; k < m; k++) for (int l = 0; l < m; l++) if (edge[k][l]) {
+                outdeg[k]++;
+                indeg[l]++;
+            }
+            ain = new double[m][m];
+            aout = new double[m][m];
+            for (int k = 0; k < m; k++) for (int l = 0; l < m; l++) if (edge[k][l]) {
+                ain[l][k] = 1.0 / indeg[l];
+                aout[k][l] = 1.0 / outdeg[k];
+            }
+        }
+    }
+
+    private double[] srgnn(double[] th, Batch bt, int b, double[][] back) {
+        int t = bt.len[b];
+        SessionGraph sgph = new SessionGraph(bt, b);
+        int m = sgph.nodes.length;
+        double[][] x = new double[m][], pin = new double[m][], pout = new double[m][], inp = new double[m][], gi = new double[m][], gh = new double[m][];
+        double[][] r = new double[m][], u = new double[m][], cand = new double[m][], gn = new double[m][];
+        for (int k = 0; k < m; k++) {
+            x[k] = row(th, L.in.offset() + sgph.nodes[k] * d);
+            pin[k] = add(vm(x[k], th, L.Win), row(th, L.bin.offset()));
+            pout[k] = add(vm(x[k], th, L.Wout), row(th, L.bout.offset()));
+        }
+        for (int k = 0; k < m; k++) {
+            double[] ik = row(th, L.biah.offset()), ok = row(th, L.boah.offset());
+            for (int l = 0; l < m; l++) for (int c = 0; c < d; c++) {
+                ik[c] += sgph.ain[k][l] * pin[l][c];
+                ok[c] += sgph.aout[k][l] * pout[l][c];
+            }
+            inp[k] = concat(ik, ok);
+            gi[k] = add(vm(inp[k], th, L.Wih), Arrays.copyOfRange(th, L.bih.offset(), L.bih.end()));
+            gh[k] = add(vm(x[k], th, L.Whh), Arrays.copyOfRange(th, L.bhh.offset(), L.bhh.end()));
+            r[k] = new double[d];
+            u[k] = new double[d];
+            cand[k] = new double[d];
+            gn[k] = new double[d];
+            for (int c = 0; c < d; c++) {
+                r[k][c] = sigmoid(gi[k][c] + gh[k][c]);
+                u[k][c] = sigmoid(gi[k][d + c] + gh[k][d + c]);
+                cand[k][c] = Math.tanh(gi[k][2 * d + c] + r[k][c] * gh[k][2 * d + c]);
+                gn[k][c] = cand[k][c] + u[k][c] * (x[k][c] - cand[k][c]);
+            }
+        }
+        int last = sgph.alias[t - 1];
+        double[] sl = gn[last];
+        double[] q1 = add(vm(sl, th, L.Q1), row(th, L.bq1.offset()));
+        double[][] sg = new double[t][];
+        double[] a = new double[t], sgl = new double[d];
+        for (int i = 0; i < t; i++) {
+            double[] gi2 = gn[sgph.alias[i]];
+            double[] pre = add(add(q1, vm(gi2, th, L.Q2)), row(th, L.bq2.offset()));
+            sg[i] = new double[d];
+            for (int c = 0; c < d; c++) sg[i][c] = sigmoid(pre[c]);
+            a[i] = dot(sg[i], th, L.q3.offset());
+            for (int c = 0; c < d; c++) sgl[c] += a[i] * gi2[c];
+        }
+        double[] cat = concat(sgl, sl);
+        double[] s = vm(cat, th, L.Wr);
+        if (back == null) return s;
+        double[] ds = back[0], g = back[1];
+        outer(cat, ds, g, L.Wr);
+        double[] dcat = vmT(ds, th, L.Wr);
+        double[][] dg = new double[m][d];
+        double[] dq1 = new double[d];
+        for (int i = 0; i < t; i++) {
+            int k = sgph.alias[i];
+            double da = 0;
+            for (int c = 0; c < d; c++) {
+                da += dcat[c] * gn[k][c];
+                dg[k][c] += a[i] * dcat[c];
+            }
+            double[] dpre = new double[d];
+            for (int c = 0; c < d; c++) {
+                g[L.q3.offset() + c] += da * sg[i][c];
+                dpre[c] = da * th[L.q3.offset() + c] * sg[i][c] * (1 - sg[i][c]);
+                dq1[c] += dpre[c];
+            }
+            outer(gn[k], dpre, g, L.Q2);
+            addTo(g, L.bq2.offset(), dpre);
+            addInto(dg[k], vmT(dpre, th, L.Q2));
+        }
+        outer(sl, dq1, g, L.Q1);
+        addTo(g, L.bq1.offset(), dq1);
+        addInto(dg[last], vmT(dq1, th, L.Q1));
+        for (int c = 0; c < d; c++) dg[last][c] += dcat[d + c];
+        double[][] dx = new double[m][], dpin = new double[m][d], dpout = new double[m][d];
+        for (int k = 0; k < m; k++) {
+            double[] dgi = new double[3 * d], dgh = new double[3 * d];
+            dx[k] = new double[d];
+            for (int c = 0; c < d; c++) {
+                double dy = dg[k][c];
+                dx[k][c] += dy * u[k][c];
+                double dc = dy * (1 - u[k][c]);
+                double du = dy * (x[k][c] - cand[k][c]);
+                dgi[d + c] = dgh[d + c] = du * u[k][c] * (1 - u[k][c]);
+                double dn = dc * (1 - cand[k][c] * cand[k][c]);
+                dgi[2 * d + c] = dn;
+                dgh[2 * d + c] = dn * r[k][c];
+                double dr = dn * gh[k][2 * d + c];
+                dgi[c] = dgh[c] = dr * r[k][c] * (1 - r[k][c]);
+            }
+            outer(inp[k], dgi, g, L.Wih);
+            addTo(g, L.bih.offset(), dgi);
+            double[] dinp = vmT(dgi, th, L.Wih);
+            outer(x[k], dgh, g, L.Whh);
+            addTo(g, L.bhh.offset(), dgh);
+            addInto(dx[k], vmT(dgh, th, L.Whh));
+            for (int c = 0; c < d; c++) {
+                g[L.biah.offset() + c] += dinp[c];
+                g[L.boah.offset() + c] += dinp[d + c];
+            }
+            for (int l = 0; l < m; l++) for (int c = 0; c < d; c++) {
+                dpin[l][c] += sgph.ain[k][l] * dinp[c];
+                dpout[l][c] += sgph.aout[k][l] * dinp[d + c];
+            }
+        }
+        for (int k = 0; k < m; k++) {
+            outer(x[k], dpin[k], g, L.Win);
+            addTo(g, L.bin.offset(), dpin[k]);
+            addInto(dx[k], vmT(dpin[k], th, L.Win));
+            outer(x[k], dpout[k], g, L.Wout);
+            addTo(g, L.bout.offset(), dpout[k]);
+            addInto(dx[k], vmT(dpout[k], th, L.Wout));
+            addTo(g, L.in.offset() + sgph.nodes[k] * d, dx[k]);
+        }
+        return s;
     }
 
     // ------------------------------------------------------------------ helpers
@@ -243,6 +479,12 @@ public final class NeuralReference {
     /** grad[W] += x^T dy. */
     private static void outer(double[] x, double[] dy, double[] g, View w) {
         for (int k = 0; k < w.rows(); k++) for (int c = 0; c < w.cols(); c++) g[w.offset() + k * w.cols() + c] += x[k] * dy[c];
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] y = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, y, a.length, b.length);
+        return y;
     }
 
     private static double[] add(double[] a, double[] b) {

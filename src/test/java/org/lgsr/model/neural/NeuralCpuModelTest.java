@@ -12,7 +12,7 @@ import org.lgsr.model.ParamLayout.View;
 import org.lgsr.model.cpu.NeuralCpuModel;
 import org.lgsr.model.cpu.Simd;
 
-/** The float engine of STAMP and GRU4Rec against the float64 reference, and its independence of the thread count. */
+/** The float engine of STAMP, GRU4Rec, NARM and SR-GNN against the float64 reference, and its independence of the thread count. */
 class NeuralCpuModelTest {
     private static final int N = 301, D = 20, MAXLEN = 6, B = 37;
 
@@ -81,9 +81,30 @@ class NeuralCpuModelTest {
     }
 
     @Test
+    void narmMatchesTheReference() {
+        NeuralConfig cfg = new NeuralConfig(NeuralKind.NARM, N, D, 12, MAXLEN, 1e-3f); // a GRU narrower than the embeddings
+        for (boolean simd : new boolean[] {true, false}) {
+            compare(cfg, 5, 0.4, 2, simd, 1e-4);
+            compare(cfg, 6, 0, 3, simd, 1e-4);
+        }
+        compare(new NeuralConfig(NeuralKind.NARM, N, D, 28, MAXLEN, 1e-3f), 7, 0.3, 2, true, 1e-4); // and wider
+    }
+
+    @Test
+    void srgnnMatchesTheReference() {
+        for (int items : new int[] {N, 9}) { // with 8 items nearly every session repeats some: nodes with several positions, self loops
+            NeuralConfig cfg = new NeuralConfig(NeuralKind.SRGNN, items, D, MAXLEN, 1e-3f);
+            for (boolean simd : new boolean[] {true, false}) {
+                compare(cfg, 8, 0.4, 2, simd, 1e-4);
+                compare(cfg, 9, 0, 3, simd, 1e-4);
+            }
+        }
+    }
+
+    @Test
     void resultsAreIdenticalForAnyThreadCount() {
         for (NeuralKind k : NeuralKind.values()) {
-            NeuralConfig cfg = new NeuralConfig(k, N, D, MAXLEN, 1e-3f);
+            NeuralConfig cfg = new NeuralConfig(k, k == NeuralKind.SRGNN ? 11 : N, D, k.hasHidden() ? 16 : D, MAXLEN, 1e-3f);
             for (boolean simd : new boolean[] {true, false}) {
                 float[] first = null;
                 double firstLoss = 0;

@@ -1,5 +1,6 @@
 package org.lgsr.model.neural;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,7 @@ import org.lgsr.model.Batch;
 import org.lgsr.model.ModelTestData;
 import org.lgsr.model.ParamLayout.View;
 
-/** The double-precision references of STAMP and GRU4Rec against central finite differences, every parameter entry. */
+/** The double-precision references of STAMP, GRU4Rec, NARM and SR-GNN against central finite differences, every parameter entry. */
 class NeuralReferenceGradientTest {
     private static final int N = 13, D = 6, MAXLEN = 5, B = 7;
 
@@ -70,6 +71,112 @@ class NeuralReferenceGradientTest {
         int nz = checkAll(cfg, weights(cfg, 21, 0.8), batch(cfg, 22));
         assertTrue(nz > new NeuralLayout(cfg).total() / 2, "most gradient entries should be nonzero: " + nz);
         checkAll(cfg, NeuralParameters.init(cfg, 23).weightsAsDouble(), batch(cfg, 24));
+    }
+
+    @Test
+    void narmGradientMatchesFiniteDifferences() {
+        NeuralConfig cfg = new NeuralConfig(NeuralKind.NARM, N, D, 4, MAXLEN, 0.01f); // hidden 4 != dim 6
+        int nz = checkAll(cfg, weights(cfg, 31, 0.8), batch(cfg, 32));
+        assertTrue(nz > new NeuralLayout(cfg).total() / 2, "most gradient entries should be nonzero: " + nz);
+        checkAll(cfg, NeuralParameters.init(cfg, 33).weightsAsDouble(), batch(cfg, 34));
+    }
+
+    @Test
+    void srgnnGradientMatchesFiniteDifferences() {
+        NeuralConfig cfg = new NeuralConfig(NeuralKind.SRGNN, N, D, MAXLEN, 0.01f);
+        int nz = checkAll(cfg, weights(cfg, 41, 0.8), batch(cfg, 42));
+        assertTrue(nz > new NeuralLayout(cfg).total() / 2, "most gradient entries should be nonzero: " + nz);
+        checkAll(cfg, NeuralParameters.init(cfg, 43).weightsAsDouble(), batch(cfg, 44));
+        // few items: repeated clicks, so nodes with several positions, repeated edges and self loops
+        NeuralConfig few = new NeuralConfig(NeuralKind.SRGNN, 4, D, MAXLEN, 0.01f);
+        checkAll(few, weights(few, 45, 0.8), batch(few, 46));
+    }
+
+    /** SR-GNN's session graph of (3, 1, 3, 3, 2), worked by hand. */
+    @Test
+    void srgnnGraphMatchesAHandWorkedExample() {
+        Samples smp = new Samples(new Sessions.Builder().add(3, 1, 3, 3, 2).build(), new int[] {1});
+        NeuralReference.SessionGraph g = new NeuralReference.SessionGraph(Batch.of(smp, 0, 1, 5), 0);
+        assertArrayEquals(new int[] {3, 1, 2}, g.nodes); // first-click order
+        assertArrayEquals(new int[] {0, 1, 0, 0, 2}, g.alias);
+        // edges 3->1, 1->3, 3->3, 3->2 (3->3 once); out-degrees 3:3, 1:1, 2:0; in-degrees 3:2, 1:1, 2:1
+        double[][] aout = {{1 / 3.0, 1 / 3.0, 1 / 3.0}, {1, 0, 0}, {0, 0, 0}};
+        double[][] ain = {{0.5, 0.5, 0}, {1, 0, 0}, {1, 0, 0}};
+        for (int k = 0; k < 3; k++) {
+            assertArrayEquals(aout[k], g.aout[k], 1e-15, "Aout row " + k);
+            assertArrayEquals(ain[k], g.ain[k], 1e-15, "Ain row " + k);
+        }
+    }
+
+    /** A hand-computed SR-GNN forward pass, d 1, n 3, the session (1, 2): the graph 1 -> 2, every step written out. */
+    @Test
+    void srgnnMatchesAHandComputedExample() {
+        NeuralConfig cfg = new NeuralConfig(NeuralKind.SRGNN, 3, 1, 5, 0f);
+        NeuralLayout L = new NeuralLayout(cfg);
+        double[] th = new double[L.total()];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int i = 0; i < th.length; i++) th[i] = L.pinned(i) ? 0 : 2 * r.nextDouble() - 1;
+        double e1 = th[1], e2 = th[2];
+        double win = th[L.Win.offset()], bin = th[L.bin.offset()], wout = th[L.Wout.offset()], bout = th[L.bout.offset()];
+        double biah = th[L.biah.offset()], boah = th[L.boah.offset()];
+        // node 1 (item 1) has only an out-edge to node 2; node 2 only an in-edge from node 1
+        double[] in = {biah, (e1 * win + bin) + biah};
+        double[] out = {(e2 * wout + bout) + boah, boah};
+        double[] x = {e1, e2}, g = new double[2];
+        for (int k = 0; k < 2; k++) {
+            double[] gi = new double[3], gh = new double[3];
+            for (int c = 0; c < 3; c++) {
+                gi[c] = in[k] * th[L.Wih.offset() + c] + out[k] * th[L.Wih.offset() + 3 + c] + th[L.bih.offset() + c];
+                gh[c] = x[k] * th[L.Whh.offset() + c] + th[L.bhh.offset() + c];
+            }
+            double rr = 1 / (1 + Math.exp(-(gi[0] + gh[0]))), u = 1 / (1 + Math.exp(-(gi[1] + gh[1])));
+            double c = Math.tanh(gi[2] + rr * gh[2]);
+            g[k] = (1 - u) * c + u * x[k];
+        }
+        double sl = g[1], q1 = sl * th[L.Q1.offset()] + th[L.bq1.offset()];
+        double sg = 0;
+        for (int k = 0; k < 2; k++) {
+            double a = th[L.q3.offset()] / (1 + Math.exp(-(q1 + g[k] * th[L.Q2.offset()] + th[L.bq2.offset()])));
+            sg += a * g[k];
+        }
+        double s = sg * th[L.Wr.offset()] + sl * th[L.Wr.offset() + 1];
+        Samples smp = new Samples(new Sessions.Builder().add(1, 2).build(), new int[] {2});
+        Batch bt = Batch.of(smp, 0, 1, 5);
+        NeuralReference ref = new NeuralReference(cfg);
+        assertEquals(s, ref.sessionVectors(th, bt)[0][0], 1e-14);
+        double z1 = s * e1, z2 = s * e2;
+        assertEquals(Math.log(Math.exp(z1) + Math.exp(z2)) - z2, ref.lossAndGradient(th, null, bt), 1e-14);
+    }
+
+    /** A hand-computed NARM forward pass, d 1, h 1, n 3, the session (2, 1). */
+    @Test
+    void narmMatchesAHandComputedExample() {
+        NeuralConfig cfg = new NeuralConfig(NeuralKind.NARM, 3, 1, 1, 5, 0f);
+        NeuralLayout L = new NeuralLayout(cfg);
+        double[] th = new double[L.total()];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        for (int i = 0; i < th.length; i++) th[i] = L.pinned(i) ? 0 : 2 * r.nextDouble() - 1;
+        double[] hs = new double[3];
+        double hh = 0;
+        int k = 1;
+        for (double x : new double[] {th[2], th[1]}) {
+            double z = 1 / (1 + Math.exp(-(th[L.Wx.offset()] * x + th[L.bx.offset()] + th[L.U.offset()] * hh)));
+            double rr = 1 / (1 + Math.exp(-(th[L.Wx.offset() + 1] * x + th[L.bx.offset() + 1] + th[L.U.offset() + 1] * hh)));
+            double c = Math.tanh(th[L.Wx.offset() + 2] * x + th[L.bx.offset() + 2] + th[L.Uh.offset()] * rr * hh);
+            hh = (1 - z) * hh + z * c;
+            hs[k++] = hh;
+        }
+        double cl = 0;
+        for (int j = 1; j <= 2; j++) {
+            cl += th[L.va.offset()] / (1 + Math.exp(-(hs[2] * th[L.A1.offset()] + hs[j] * th[L.A2.offset()]))) * hs[j];
+        }
+        double s = hs[2] * th[L.WB.offset()] + cl * th[L.WB.offset() + 1];
+        Samples smp = new Samples(new Sessions.Builder().add(2, 1).build(), new int[] {1});
+        Batch bt = Batch.of(smp, 0, 1, 5);
+        NeuralReference ref = new NeuralReference(cfg);
+        assertEquals(s, ref.sessionVectors(th, bt)[0][0], 1e-14);
+        double z1 = s * th[1], z2 = s * th[2];
+        assertEquals(Math.log(Math.exp(z1) + Math.exp(z2)) - z1, ref.lossAndGradient(th, null, bt), 1e-14);
     }
 
     /** A hand-computed STAMP forward pass, d 1, n 3, the session (1, 2): every step written out here. */
