@@ -106,8 +106,8 @@ class NeuralTrainTest {
         assertEquals(1e-5, cfg.get("lambda2").getAsDouble(), 1e-12);
         assertFalse(j.has("globalGraph"));
         int n = j.getAsJsonObject("dataset").get("numItems").getAsInt(), d = 32;
-        // E (n, d); Win, Wout, Q1, Q2 (d, d); bin, bout, biah, boah, bq1, bq2, q3 (d); Wih (2d, 3d), bih (3d), Whh (d, 3d), bhh (3d); W3 (2d, d)
-        assertEquals(n * d + 4 * d * d + 7 * d + 6 * d * d + 3 * d + 3 * d * d + 3 * d + 2 * d * d, j.getAsJsonObject("model").get("parameters").getAsInt());
+        // E (n, d); Win, Wout, Q1, Q2 (d, d); bin, bout, biah, boah, bq1, bq2, q3, b3 (d); Wih (2d, 3d), bih (3d), Whh (d, 3d), bhh (3d); W3 (2d, d)
+        assertEquals(n * d + 4 * d * d + 8 * d + 6 * d * d + 3 * d + 3 * d * d + 3 * d + 2 * d * d, j.getAsJsonObject("model").get("parameters").getAsInt());
         // LGSR-H: the same module, with the global encoder's passes on its item table before the epoch
         Path rh = dir.resolve("lgsrh.json");
         CliTest.Run h = CliTest.run("train", "--variant", "lgsr-h", "--epochs", "1", "--max-steps", "8", "--dim", "32", "--g-max-batches", "3",

@@ -492,7 +492,7 @@ public final class NeuralCpuModel implements AutoCloseable {
             PA[nb + i] = a;
             for (int c = 0; c < d; c++) CAT[cb + c] += a * GN[base + k * d + c];
         }
-        mm(CAT, cb, 1, 2 * d, w, L.Wr.offset(), d, null, 0, sf, b * d);
+        mm(CAT, cb, 1, 2 * d, w, L.Wr.offset(), d, w, L.br.offset(), sf, b * d);
     }
 
     private void srgnnBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
@@ -500,6 +500,8 @@ public final class NeuralCpuModel implements AutoCloseable {
         final int last = ALIAS[nb + t - 1], lo = base + last * d;
         float[] dcat = sc.v3, dq1 = sc.v4, dG = sc.rows4, dQN = sc.rows5;
         outerAdd(CAT, cb, 1, 2 * d, dsf, bd, d, gr, L.Wr.offset() - g0);
+        int br = L.br.offset() - g0;
+        for (int c = 0; c < d; c++) gr[br + c] += dsf[bd + c];
         mm(dsf, bd, 1, d, WrT, 0, 2 * d, null, 0, dcat, 0);
         Arrays.fill(dG, 0, m * d, 0f);
         Arrays.fill(dQN, 0, m * d, 0f);

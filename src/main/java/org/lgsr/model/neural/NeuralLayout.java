@@ -33,7 +33,7 @@ import org.lgsr.model.ParamLayout.View;
  *  WB  (2h, d) bilinear decoder:          Q1 (d, d), bq1 (d)      readout attention, on the last item
  *              s = [h_t | c_l] WB         Q2 (d, d), bq2 (d)      readout attention, on every item
  *                                         q3 (d)                  readout attention output
- *                                         W3 (2d, d)              s = [s_g | s_l] W3
+ *                                         W3 (2d, d), b3 (d)      s = [s_g | s_l] W3 + b3
  * </pre>
  */
 public final class NeuralLayout {
@@ -48,7 +48,7 @@ public final class NeuralLayout {
     // NARM
     public final View A1, A2, va, WB;
     // SR-GNN
-    public final View Win, bin, Wout, bout, biah, boah, Wih, bih, Whh, bhh, Q1, bq1, Q2, bq2, q3, Wr;
+    public final View Win, bin, Wout, bout, biah, boah, Wih, bih, Whh, bhh, Q1, bq1, Q2, bq2, q3, Wr, br;
     private final List<View> views;
     private final int total, denseStart;
 
@@ -98,6 +98,7 @@ public final class NeuralLayout {
         bq2 = srgnn ? add(vs, off, "bq2", 1, d) : null;
         q3 = srgnn ? add(vs, off, "q3", 1, d) : null;
         Wr = srgnn ? add(vs, off, "W3", 2L * d, d) : null;
+        br = srgnn ? add(vs, off, "b3", 1, d) : null;
         views = Collections.unmodifiableList(vs);
         total = off[0];
     }

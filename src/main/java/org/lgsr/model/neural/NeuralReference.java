@@ -32,7 +32,7 @@ import org.lgsr.model.ParamLayout.View;
  *          r = sigmoid(ir + hr);  u = sigmoid(ii + hi);  c = tanh(in_ + r * hn)
  *          g = c + u * (x - c)                                 (one gated step)
  *          s_l = g[node of v_t];  a_i = q3 . sigmoid(s_l Q1 + bq1 + g[node of v_i] Q2 + bq2)
- *          s_g = sum_i a_i g[node of v_i];  s = [s_g | s_l] W3;  z_j = s . E[j]
+ *          s_g = sum_i a_i g[node of v_i];  s = [s_g | s_l] W3 + b3;  z_j = s . E[j]
  * all:     loss_b = logsumexp_{j=1..n-1}(z_j) - z_target
  *          loss = mean_b loss_b + lambda2/2 * sum(theta^2)   (all parameters)
  * </pre>
@@ -379,10 +379,11 @@ public final class NeuralReference {
             for (int c = 0; c < d; c++) sgl[c] += a[i] * gi2[c];
         }
         double[] cat = concat(sgl, sl);
-        double[] s = vm(cat, th, L.Wr);
+        double[] s = add(vm(cat, th, L.Wr), row(th, L.br.offset()));
         if (back == null) return s;
         double[] ds = back[0], g = back[1];
         outer(cat, ds, g, L.Wr);
+        addTo(g, L.br.offset(), ds);
         double[] dcat = vmT(ds, th, L.Wr);
         double[][] dg = new double[m][d];
         double[] dq1 = new double[d];

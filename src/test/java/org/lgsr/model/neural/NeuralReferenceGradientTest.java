@@ -139,7 +139,7 @@ class NeuralReferenceGradientTest {
             double a = th[L.q3.offset()] / (1 + Math.exp(-(q1 + g[k] * th[L.Q2.offset()] + th[L.bq2.offset()])));
             sg += a * g[k];
         }
-        double s = sg * th[L.Wr.offset()] + sl * th[L.Wr.offset() + 1];
+        double s = sg * th[L.Wr.offset()] + sl * th[L.Wr.offset() + 1] + th[L.br.offset()];
         Samples smp = new Samples(new Sessions.Builder().add(1, 2).build(), new int[] {2});
         Batch bt = Batch.of(smp, 0, 1, 5);
         NeuralReference ref = new NeuralReference(cfg);
