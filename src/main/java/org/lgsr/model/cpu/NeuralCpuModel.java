@@ -188,6 +188,49 @@ public final class NeuralCpuModel implements AutoCloseable {
         return (float) (1.0 / (1.0 + Math.exp(-x)));
     }
 
+    /**
+     * The additive attention of STAMP and NARM over rows i < t (width k): S[i] = sigmoid(S[i] + q) (S holds
+     * the rows' own projections and is overwritten), a_i = v . S[i], out += sum_i a_i Y[i].
+     */
+    private static void attention(float[] S, int so, int t, int k, float[] q, float[] v, int vo, float[] a, int ao,
+                                  float[] Y, int yo, float[] out, int oo) {
+        for (int i = 0; i < t; i++) {
+            int o = so + i * k;
+            float ai = 0;
+            for (int c = 0; c < k; c++) {
+                float sg = sigmoid(S[o + c] + q[c]);
+                S[o + c] = sg;
+                ai += v[vo + c] * sg;
+            }
+            a[ao + i] = ai;
+            for (int c = 0; c < k; c++) out[oo + c] += ai * Y[yo + i * k + c];
+        }
+    }
+
+    /**
+     * Backward of {@link #attention} from dout = dLoss/dout: dY[i] += a_i dout, gv += da_i S[i], dpre[i] = da_i v * S[i] (1 - S[i])
+     * (dLoss/d(S[i]'s argument)), dq += sum_i dpre[i] (dq is overwritten).
+     */
+    private static void attentionBackward(float[] S, int so, int t, int k, float[] v, int vo, float[] a, int ao, float[] Y, int yo,
+                                          float[] dout, int doo, float[] dY, int dyo, float[] gv, int gvo, float[] dpre, float[] dq) {
+        Arrays.fill(dq, 0, k, 0f);
+        for (int i = 0; i < t; i++) {
+            int o = so + i * k, y = yo + i * k, dy = dyo + i * k;
+            float ai = a[ao + i], da = 0;
+            for (int c = 0; c < k; c++) {
+                da += dout[doo + c] * Y[y + c];
+                dY[dy + c] += ai * dout[doo + c];
+            }
+            for (int c = 0; c < k; c++) {
+                float sg = S[o + c];
+                gv[gvo + c] += da * sg;
+                float g = da * v[vo + c] * sg * (1 - sg);
+                dpre[i * k + c] = g;
+                dq[c] += g;
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ STAMP, one row
 
     private void stampForward(float[] w, Batch bt, int b, Scratch sc) {
@@ -205,19 +248,8 @@ public final class NeuralCpuModel implements AutoCloseable {
         mm(X, xt, 1, d, w, L.W2.offset(), d, w, L.ba.offset(), common, 0);
         mmAdd(MS, bd, 1, d, w, L.W3.offset(), d, common, 0);
         mm(X, base, t, d, w, L.W1.offset(), d, null, 0, SG, base);
-        final int w0 = L.w0.offset();
         Arrays.fill(MA, bd, bd + d, 0f);
-        for (int i = 0; i < t; i++) {
-            int o = base + i * d;
-            float a = 0;
-            for (int c = 0; c < d; c++) {
-                float s = sigmoid(SG[o + c] + common[c]);
-                SG[o + c] = s;
-                a += w[w0 + c] * s;
-            }
-            A[b * T + i] = a;
-            for (int c = 0; c < d; c++) MA[bd + c] += a * X[o + c];
-        }
+        attention(SG, base, t, d, common, w, L.w0.offset(), A, b * T, X, base, MA, bd);
         mm(MA, bd, 1, d, w, L.Ws.offset(), d, w, L.bs.offset(), HS, bd);
         mm(X, xt, 1, d, w, L.Wt.offset(), d, w, L.bt.offset(), HT, bd);
         for (int c = 0; c < d; c++) {
@@ -245,23 +277,7 @@ public final class NeuralCpuModel implements AutoCloseable {
         mm(dus, 0, 1, d, WsT, 0, d, null, 0, dma, 0);
         Arrays.fill(dX, base, base + t * d, 0f);
         mmAdd(dut, 0, 1, d, WtT, 0, d, dX, xt);
-        final int w0 = L.w0.offset(), gw0 = w0 - g0;
-        Arrays.fill(dsum, 0f);
-        for (int i = 0; i < t; i++) {
-            int o = base + i * d;
-            float a = A[b * T + i], da = 0;
-            for (int c = 0; c < d; c++) {
-                da += dma[c] * X[o + c];
-                dX[o + c] += a * dma[c];
-            }
-            for (int c = 0; c < d; c++) {
-                float s = SG[o + c];
-                gr[gw0 + c] += da * s;
-                float v = da * w[w0 + c] * s * (1 - s);
-                dpre[i * d + c] = v;
-                dsum[c] += v;
-            }
-        }
+        attentionBackward(SG, base, t, d, w, L.w0.offset(), A, b * T, X, base, dma, 0, dX, base, gr, L.w0.offset() - g0, dpre, dsum);
         outerAdd(X, base, t, d, dpre, 0, d, gr, L.W1.offset() - g0);
         mmAdd(dpre, 0, t, d, W1T, 0, d, dX, base);
         for (int c = 0; c < d; c++) gr[L.ba.offset() - g0 + c] += dsum[c];
@@ -363,18 +379,7 @@ public final class NeuralCpuModel implements AutoCloseable {
         mm(H, hb + h, t, h, w, L.A2.offset(), h, null, 0, NSG, ob);
         System.arraycopy(H, htO, CAT, cb, h);
         Arrays.fill(CAT, cb + h, cb + 2 * h, 0f);
-        final int va = L.va.offset();
-        for (int j = 0; j < t; j++) {
-            int o = ob + j * h, hj = hb + (j + 1) * h;
-            float a = 0;
-            for (int c = 0; c < h; c++) {
-                float s = sigmoid(NSG[o + c] + q1[c]);
-                NSG[o + c] = s;
-                a += w[va + c] * s;
-            }
-            NA[b * T + j] = a;
-            for (int c = 0; c < h; c++) CAT[cb + h + c] += a * H[hj + c];
-        }
+        attention(NSG, ob, t, h, q1, w, L.va.offset(), NA, b * T, H, hb + h, CAT, cb + h);
         mm(CAT, cb, 1, 2 * h, w, L.WB.offset(), d, null, 0, sf, b * d);
     }
 
@@ -384,23 +389,7 @@ public final class NeuralCpuModel implements AutoCloseable {
         outerAdd(CAT, cb, 1, 2 * h, dsf, bd, d, gr, L.WB.offset() - g0);
         mm(dsf, bd, 1, d, WBT, 0, 2 * h, null, 0, dcat, 0);
         Arrays.fill(dHx, 0, t * h, 0f);
-        Arrays.fill(dq1, 0, h, 0f);
-        final int va = L.va.offset(), gva = va - g0;
-        for (int j = 0; j < t; j++) {
-            int o = ob + j * h, hj = hb + (j + 1) * h;
-            float a = NA[b * T + j], da = 0;
-            for (int c = 0; c < h; c++) {
-                da += dcat[h + c] * H[hj + c];
-                dHx[j * h + c] += a * dcat[h + c];
-            }
-            for (int c = 0; c < h; c++) {
-                float s = NSG[o + c];
-                gr[gva + c] += da * s;
-                float v = da * w[va + c] * s * (1 - s);
-                dpre[j * h + c] = v;
-                dq1[c] += v;
-            }
-        }
+        attentionBackward(NSG, ob, t, h, w, L.va.offset(), NA, b * T, H, hb + h, dcat, h, dHx, 0, gr, L.va.offset() - g0, dpre, dq1);
         outerAdd(H, hb + h, t, h, dpre, 0, h, gr, L.A2.offset() - g0);
         mmAdd(dpre, 0, t, h, A2T, 0, h, dHx, 0);
         outerAdd(H, htO, 1, h, dq1, 0, h, gr, L.A1.offset() - g0);
