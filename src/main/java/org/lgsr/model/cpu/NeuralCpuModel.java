@@ -28,8 +28,10 @@ import org.lgsr.util.Parallel;
  * GRU      GX (B, T, 3h) x Wx + bx;  H (B, T+1, h) the states, h_0 = 0;  Z, R, C, RH (B, T, h)   (GRU4Rec, NARM)
  * NARM     NSG (B, T, h) the attention sigmoids;  NA (B, T) the weights;  CAT (B, 2h) [h_t | c_l]
  * SR-GNN   NODE, ALIAS (B, T) the graph's nodes and each position's node;  M (B) the node counts;
- *          AIN, AOUT (B, T, T) the normalised adjacency (stride T);  PIN, POUT (B, T, d) the edge projections;
- *          INP (B, T, 2d) [in | out];  GH (B, T, 3d) x Whh + bhh;  RG, UG, CG, GN (B, T, d) the gates and new states;
+ *          AIN, AOUT (B, T, T) the normalised adjacency (stride T);  NOFF (B) the slot of each row's first node:
+ *          a chunk's nodes fill consecutive slots from its first row's b * T, so node-wise products run once per chunk;
+ *          by node slot: X, PIN, POUT (the edge projections), INP (2d) [in | out], GI, GH (3d), RG, UG, CG, GN (the gates
+ *          and new states), QN (the readout's projection);  SL, Q1V (B, d) the last node's state and projection;
  *          PSG (B, T, d), PA (B, T) the readout's sigmoids and weights per position;  CAT (B, 2d) [s_g | s_l]
  * </pre>
  */
@@ -52,7 +54,9 @@ public final class NeuralCpuModel implements AutoCloseable {
     private final float[] GX, H, Z, R, C, RH;
     private final float[] NSG, NA, CAT;
     private final int[] NODE, ALIAS, M;
-    private final float[] AIN, AOUT, PIN, POUT, INP, GH, RG, UG, CG, GN, PSG, PA;
+    private final float[] AIN, AOUT, PIN, POUT, INP, GI, GH, RG, UG, CG, GN, QN, SL, Q1V, PSG, PA;
+    private final float[] DCAT, DG, DQN, DQ1, DSL, DGI, DGH, DINP, DPIN, DPOUT;
+    private final int[] NOFF;
     /** Transposed weights (out, in) for the products dx = dy W^T. */
     private final float[] W1T, W2T, W3T, WsT, WtT, WxT, UT, UhT, A1T, A2T, WBT, WinT, WoutT, WihT, WhhT, Q1T, Q2T, WrT;
     private final float[][] chunkGrad;
@@ -115,7 +119,22 @@ public final class NeuralCpuModel implements AutoCloseable {
         PIN = new float[sg * btd];
         POUT = new float[sg * btd];
         INP = new float[sg * 2 * btd];
+        GI = new float[sg * 3 * btd];
         GH = new float[sg * 3 * btd];
+        QN = new float[sg * btd];
+        SL = new float[sg * capacity * d];
+        Q1V = new float[sg * capacity * d];
+        NOFF = new int[sg * capacity];
+        DCAT = new float[sg * capacity * 2 * d];
+        DG = new float[sg * btd];
+        DQN = new float[sg * btd];
+        DQ1 = new float[sg * capacity * d];
+        DSL = new float[sg * capacity * d];
+        DGI = new float[sg * 3 * btd];
+        DGH = new float[sg * 3 * btd];
+        DINP = new float[sg * 2 * btd];
+        DPIN = new float[sg * btd];
+        DPOUT = new float[sg * btd];
         RG = new float[sg * btd];
         UG = new float[sg * btd];
         CG = new float[sg * btd];
@@ -398,7 +417,7 @@ public final class NeuralCpuModel implements AutoCloseable {
         gruBackward(w, bt, b, sc, gr, dHx);
     }
 
-    // ------------------------------------------------------------------ SR-GNN, one row
+    // ------------------------------------------------------------------ SR-GNN, one chunk of rows
 
     /** Row b's session graph: NODE, ALIAS, M, and AIN / AOUT (m x m at stride T). */
     private void buildGraph(Batch bt, int b, Scratch sc) {
@@ -430,150 +449,171 @@ public final class NeuralCpuModel implements AutoCloseable {
         }
     }
 
-    private void srgnnForward(float[] w, Batch bt, int b, Scratch sc) {
-        buildGraph(bt, b, sc);
-        final int t = bt.len[b], m = M[b], nb = b * T, ab = b * T * T, base = b * T * d, ib = 2 * base, gb = 3 * base, cb = b * 2 * d;
-        final int eo = L.in.offset();
-        for (int k = 0; k < m; k++) System.arraycopy(w, eo + NODE[nb + k] * d, X, base + k * d, d);
-        mm(X, base, m, d, w, L.Win.offset(), d, w, L.bin.offset(), PIN, base);
-        mm(X, base, m, d, w, L.Wout.offset(), d, w, L.bout.offset(), POUT, base);
+    /** Rows b0..b1's sum over rows of v[row] (width k) into g at go. */
+    private static void sumRows(float[] v, int vo, int rows, int k, float[] g, int go) {
+        for (int r = 0; r < rows; r++) for (int c = 0; c < k; c++) g[go + c] += v[vo + r * k + c];
+    }
+
+    /**
+     * SR-GNN's forward for the rows b0..b1 of one chunk. The nodes of the chunk's session graphs sit in
+     * consecutive slots from b0 * T (row b's node k at slot NOFF[b] + k), so every node-wise product is one
+     * product over all of the chunk's nodes; the adjacency products and the readout's attention run per row.
+     */
+    private void srgnnForward(float[] w, Batch bt, int b0, int b1, Scratch sc) {
+        if (b1 <= b0) return;
+        final int s0 = b0 * T, rows = b1 - b0;
+        int slot = s0;
+        for (int b = b0; b < b1; b++) {
+            buildGraph(bt, b, sc);
+            NOFF[b] = slot;
+            slot += M[b];
+        }
+        final int rn = slot - s0, eo = L.in.offset();
+        for (int b = b0; b < b1; b++) {
+            for (int k = 0; k < M[b]; k++) System.arraycopy(w, eo + NODE[b * T + k] * d, X, (NOFF[b] + k) * d, d);
+        }
+        mm(X, s0 * d, rn, d, w, L.Win.offset(), d, w, L.bin.offset(), PIN, s0 * d);
+        mm(X, s0 * d, rn, d, w, L.Wout.offset(), d, w, L.bout.offset(), POUT, s0 * d);
         final int biah = L.biah.offset(), boah = L.boah.offset();
-        for (int k = 0; k < m; k++) {
-            int o = ib + k * 2 * d;
-            System.arraycopy(w, biah, INP, o, d);
-            System.arraycopy(w, boah, INP, o + d, d);
-            for (int l = 0; l < m; l++) {
-                float ai = AIN[ab + k * T + l], ao = AOUT[ab + k * T + l];
-                if (ai != 0f) for (int c = 0; c < d; c++) INP[o + c] += ai * PIN[base + l * d + c];
-                if (ao != 0f) for (int c = 0; c < d; c++) INP[o + d + c] += ao * POUT[base + l * d + c];
+        for (int b = b0; b < b1; b++) {
+            final int m = M[b], ab = b * T * T, nb = NOFF[b];
+            for (int k = 0; k < m; k++) {
+                int o = (nb + k) * 2 * d;
+                System.arraycopy(w, biah, INP, o, d);
+                System.arraycopy(w, boah, INP, o + d, d);
+                for (int l = 0; l < m; l++) {
+                    float ai = AIN[ab + k * T + l], ao = AOUT[ab + k * T + l];
+                    if (ai != 0f) for (int c = 0; c < d; c++) INP[o + c] += ai * PIN[(nb + l) * d + c];
+                    if (ao != 0f) for (int c = 0; c < d; c++) INP[o + d + c] += ao * POUT[(nb + l) * d + c];
+                }
             }
         }
-        float[] gi = sc.rows1;
-        mm(INP, ib, m, 2 * d, w, L.Wih.offset(), 3 * d, w, L.bih.offset(), gi, 0);
-        mm(X, base, m, d, w, L.Whh.offset(), 3 * d, w, L.bhh.offset(), GH, gb);
-        for (int k = 0; k < m; k++) {
-            int o = base + k * d, q = k * 3 * d, qg = gb + k * 3 * d;
+        mm(INP, s0 * 2 * d, rn, 2 * d, w, L.Wih.offset(), 3 * d, w, L.bih.offset(), GI, s0 * 3 * d);
+        mm(X, s0 * d, rn, d, w, L.Whh.offset(), 3 * d, w, L.bhh.offset(), GH, s0 * 3 * d);
+        for (int k = s0; k < s0 + rn; k++) {
+            int o = k * d, q = k * 3 * d;
             for (int c = 0; c < d; c++) {
-                float r = sigmoid(gi[q + c] + GH[qg + c]);
-                float u = sigmoid(gi[q + d + c] + GH[qg + d + c]);
-                float cand = (float) Math.tanh(gi[q + 2 * d + c] + r * GH[qg + 2 * d + c]);
+                float r = sigmoid(GI[q + c] + GH[q + c]);
+                float u = sigmoid(GI[q + d + c] + GH[q + d + c]);
+                float cand = (float) Math.tanh(GI[q + 2 * d + c] + r * GH[q + 2 * d + c]);
                 RG[o + c] = r;
                 UG[o + c] = u;
                 CG[o + c] = cand;
                 GN[o + c] = cand + u * (X[o + c] - cand);
             }
         }
-        final int last = ALIAS[nb + t - 1], lo = base + last * d;
-        float[] q1 = sc.v3, qn = sc.rows4;
-        mm(GN, lo, 1, d, w, L.Q1.offset(), d, w, L.bq1.offset(), q1, 0);
-        mm(GN, base, m, d, w, L.Q2.offset(), d, w, L.bq2.offset(), qn, 0);
-        Arrays.fill(CAT, cb, cb + d, 0f);
-        System.arraycopy(GN, lo, CAT, cb + d, d);
+        // the readout: s_l (each row's last node), its projection, and every node's projection
+        for (int b = b0; b < b1; b++) System.arraycopy(GN, (NOFF[b] + ALIAS[b * T + bt.len[b] - 1]) * d, SL, b * d, d);
+        mm(SL, b0 * d, rows, d, w, L.Q1.offset(), d, w, L.bq1.offset(), Q1V, b0 * d);
+        mm(GN, s0 * d, rn, d, w, L.Q2.offset(), d, w, L.bq2.offset(), QN, s0 * d);
         final int q3 = L.q3.offset();
-        for (int i = 0; i < t; i++) {
-            int k = ALIAS[nb + i], o = base + i * d;
-            float a = 0;
-            for (int c = 0; c < d; c++) {
-                float s = sigmoid(q1[c] + qn[k * d + c]);
-                PSG[o + c] = s;
-                a += w[q3 + c] * s;
+        for (int b = b0; b < b1; b++) {
+            final int t = bt.len[b], nb = NOFF[b], cb = b * 2 * d, pb = b * T;
+            Arrays.fill(CAT, cb, cb + d, 0f);
+            System.arraycopy(SL, b * d, CAT, cb + d, d);
+            for (int i = 0; i < t; i++) {
+                int k = nb + ALIAS[pb + i], o = (pb + i) * d;
+                float a = 0;
+                for (int c = 0; c < d; c++) {
+                    float sg = sigmoid(Q1V[b * d + c] + QN[k * d + c]);
+                    PSG[o + c] = sg;
+                    a += w[q3 + c] * sg;
+                }
+                PA[pb + i] = a;
+                for (int c = 0; c < d; c++) CAT[cb + c] += a * GN[k * d + c];
             }
-            PA[nb + i] = a;
-            for (int c = 0; c < d; c++) CAT[cb + c] += a * GN[base + k * d + c];
         }
-        mm(CAT, cb, 1, 2 * d, w, L.Wr.offset(), d, w, L.br.offset(), sf, b * d);
+        mm(CAT, b0 * 2 * d, rows, 2 * d, w, L.Wr.offset(), d, w, L.br.offset(), sf, b0 * d);
     }
 
-    private void srgnnBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
-        final int t = bt.len[b], m = M[b], nb = b * T, ab = b * T * T, base = b * T * d, ib = 2 * base, gb = 3 * base, cb = b * 2 * d, bd = b * d;
-        final int last = ALIAS[nb + t - 1], lo = base + last * d;
-        float[] dcat = sc.v3, dq1 = sc.v4, dG = sc.rows4, dQN = sc.rows5;
-        outerAdd(CAT, cb, 1, 2 * d, dsf, bd, d, gr, L.Wr.offset() - g0);
-        int br = L.br.offset() - g0;
-        for (int c = 0; c < d; c++) gr[br + c] += dsf[bd + c];
-        mm(dsf, bd, 1, d, WrT, 0, 2 * d, null, 0, dcat, 0);
-        Arrays.fill(dG, 0, m * d, 0f);
-        Arrays.fill(dQN, 0, m * d, 0f);
-        Arrays.fill(dq1, 0, d, 0f);
+    /** Backward of {@link #srgnnForward} for one chunk's rows: dense gradients into gr, dLoss/dx of each node slot into dX. */
+    private void srgnnBackward(float[] w, Batch bt, int b0, int b1, float[] gr) {
+        if (b1 <= b0) return;
+        final int s0 = b0 * T, rows = b1 - b0, rn = NOFF[b1 - 1] + M[b1 - 1] - s0;
+        outerAdd(CAT, b0 * 2 * d, rows, 2 * d, dsf, b0 * d, d, gr, L.Wr.offset() - g0);
+        sumRows(dsf, b0 * d, rows, d, gr, L.br.offset() - g0);
+        mm(dsf, b0 * d, rows, d, WrT, 0, 2 * d, null, 0, DCAT, b0 * 2 * d);
+        Arrays.fill(DG, s0 * d, (s0 + rn) * d, 0f);
+        Arrays.fill(DQN, s0 * d, (s0 + rn) * d, 0f);
+        Arrays.fill(DQ1, b0 * d, b1 * d, 0f);
         final int q3 = L.q3.offset(), gq3 = q3 - g0;
-        for (int i = 0; i < t; i++) {
-            int k = ALIAS[nb + i], o = base + i * d, go = base + k * d;
-            float a = PA[nb + i], da = 0;
-            for (int c = 0; c < d; c++) {
-                da += dcat[c] * GN[go + c];
-                dG[k * d + c] += a * dcat[c];
-            }
-            for (int c = 0; c < d; c++) {
-                float s = PSG[o + c];
-                gr[gq3 + c] += da * s;
-                float v = da * w[q3 + c] * s * (1 - s);
-                dQN[k * d + c] += v;
-                dq1[c] += v;
+        for (int b = b0; b < b1; b++) {
+            final int t = bt.len[b], nb = NOFF[b], cb = b * 2 * d, pb = b * T, qb = b * d;
+            for (int i = 0; i < t; i++) {
+                int k = nb + ALIAS[pb + i], o = (pb + i) * d, go = k * d;
+                float a = PA[pb + i], da = 0;
+                for (int c = 0; c < d; c++) {
+                    da += DCAT[cb + c] * GN[go + c];
+                    DG[go + c] += a * DCAT[cb + c];
+                }
+                for (int c = 0; c < d; c++) {
+                    float sg = PSG[o + c];
+                    gr[gq3 + c] += da * sg;
+                    float v = da * w[q3 + c] * sg * (1 - sg);
+                    DQN[go + c] += v;
+                    DQ1[qb + c] += v;
+                }
             }
         }
-        outerAdd(GN, base, m, d, dQN, 0, d, gr, L.Q2.offset() - g0);
-        int bq2 = L.bq2.offset() - g0, bq1 = L.bq1.offset() - g0;
-        for (int k = 0; k < m; k++) for (int c = 0; c < d; c++) gr[bq2 + c] += dQN[k * d + c];
-        mmAdd(dQN, 0, m, d, Q2T, 0, d, dG, 0);
-        outerAdd(GN, lo, 1, d, dq1, 0, d, gr, L.Q1.offset() - g0);
-        for (int c = 0; c < d; c++) gr[bq1 + c] += dq1[c];
-        mmAdd(dq1, 0, 1, d, Q1T, 0, d, dG, last * d);
-        for (int c = 0; c < d; c++) dG[last * d + c] += dcat[d + c];
-        // the gated step
-        float[] dGI = sc.rows1, dGH = sc.rows2, dINP = sc.rows3, dPIN = sc.rows6, dPOUT = sc.rows7;
-        for (int k = 0; k < m; k++) {
-            int o = base + k * d, q = k * 3 * d, qg = gb + k * 3 * d;
+        outerAdd(GN, s0 * d, rn, d, DQN, s0 * d, d, gr, L.Q2.offset() - g0);
+        sumRows(DQN, s0 * d, rn, d, gr, L.bq2.offset() - g0);
+        mmAdd(DQN, s0 * d, rn, d, Q2T, 0, d, DG, s0 * d);
+        outerAdd(SL, b0 * d, rows, d, DQ1, b0 * d, d, gr, L.Q1.offset() - g0);
+        sumRows(DQ1, b0 * d, rows, d, gr, L.bq1.offset() - g0);
+        mm(DQ1, b0 * d, rows, d, Q1T, 0, d, null, 0, DSL, b0 * d);
+        for (int b = b0; b < b1; b++) {
+            int lo = (NOFF[b] + ALIAS[b * T + bt.len[b] - 1]) * d, cb = b * 2 * d;
+            for (int c = 0; c < d; c++) DG[lo + c] += DSL[b * d + c] + DCAT[cb + d + c];
+        }
+        // the gated step, node-wise
+        for (int k = s0; k < s0 + rn; k++) {
+            int o = k * d, q = k * 3 * d;
             for (int c = 0; c < d; c++) {
-                float dy = dG[k * d + c], u = UG[o + c], cand = CG[o + c], r = RG[o + c];
+                float dy = DG[o + c], u = UG[o + c], cand = CG[o + c], r = RG[o + c];
                 dX[o + c] = dy * u;
                 float du = dy * (X[o + c] - cand) * u * (1 - u);
-                dGI[q + d + c] = du;
-                dGH[q + d + c] = du;
+                DGI[q + d + c] = du;
+                DGH[q + d + c] = du;
                 float dn = dy * (1 - u) * (1 - cand * cand);
-                dGI[q + 2 * d + c] = dn;
-                dGH[q + 2 * d + c] = dn * r;
-                float dr = dn * GH[qg + 2 * d + c] * r * (1 - r);
-                dGI[q + c] = dr;
-                dGH[q + c] = dr;
+                DGI[q + 2 * d + c] = dn;
+                DGH[q + 2 * d + c] = dn * r;
+                float dr = dn * GH[q + 2 * d + c] * r * (1 - r);
+                DGI[q + c] = dr;
+                DGH[q + c] = dr;
             }
         }
-        outerAdd(INP, ib, m, 2 * d, dGI, 0, 3 * d, gr, L.Wih.offset() - g0);
-        outerAdd(X, base, m, d, dGH, 0, 3 * d, gr, L.Whh.offset() - g0);
-        int bih = L.bih.offset() - g0, bhh = L.bhh.offset() - g0;
-        for (int k = 0; k < m; k++) {
-            for (int c = 0; c < 3 * d; c++) {
-                gr[bih + c] += dGI[k * 3 * d + c];
-                gr[bhh + c] += dGH[k * 3 * d + c];
-            }
-        }
-        mm(dGI, 0, m, 3 * d, WihT, 0, 2 * d, null, 0, dINP, 0);
-        mmAdd(dGH, 0, m, 3 * d, WhhT, 0, d, dX, base);
-        int biah = L.biah.offset() - g0, boah = L.boah.offset() - g0;
-        Arrays.fill(dPIN, 0, m * d, 0f);
-        Arrays.fill(dPOUT, 0, m * d, 0f);
-        for (int k = 0; k < m; k++) {
+        outerAdd(INP, s0 * 2 * d, rn, 2 * d, DGI, s0 * 3 * d, 3 * d, gr, L.Wih.offset() - g0);
+        outerAdd(X, s0 * d, rn, d, DGH, s0 * 3 * d, 3 * d, gr, L.Whh.offset() - g0);
+        sumRows(DGI, s0 * 3 * d, rn, 3 * d, gr, L.bih.offset() - g0);
+        sumRows(DGH, s0 * 3 * d, rn, 3 * d, gr, L.bhh.offset() - g0);
+        mm(DGI, s0 * 3 * d, rn, 3 * d, WihT, 0, 2 * d, null, 0, DINP, s0 * 2 * d);
+        mmAdd(DGH, s0 * 3 * d, rn, 3 * d, WhhT, 0, d, dX, s0 * d);
+        for (int k = s0; k < s0 + rn; k++) {
             int o = k * 2 * d;
             for (int c = 0; c < d; c++) {
-                gr[biah + c] += dINP[o + c];
-                gr[boah + c] += dINP[o + d + c];
-            }
-            for (int l = 0; l < m; l++) {
-                float ai = AIN[ab + k * T + l], ao = AOUT[ab + k * T + l];
-                if (ai != 0f) for (int c = 0; c < d; c++) dPIN[l * d + c] += ai * dINP[o + c];
-                if (ao != 0f) for (int c = 0; c < d; c++) dPOUT[l * d + c] += ao * dINP[o + d + c];
+                gr[L.biah.offset() - g0 + c] += DINP[o + c];
+                gr[L.boah.offset() - g0 + c] += DINP[o + d + c];
             }
         }
-        outerAdd(X, base, m, d, dPIN, 0, d, gr, L.Win.offset() - g0);
-        outerAdd(X, base, m, d, dPOUT, 0, d, gr, L.Wout.offset() - g0);
-        int bin = L.bin.offset() - g0, bout = L.bout.offset() - g0;
-        for (int k = 0; k < m; k++) {
-            for (int c = 0; c < d; c++) {
-                gr[bin + c] += dPIN[k * d + c];
-                gr[bout + c] += dPOUT[k * d + c];
+        Arrays.fill(DPIN, s0 * d, (s0 + rn) * d, 0f);
+        Arrays.fill(DPOUT, s0 * d, (s0 + rn) * d, 0f);
+        for (int b = b0; b < b1; b++) {
+            final int m = M[b], ab = b * T * T, nb = NOFF[b];
+            for (int k = 0; k < m; k++) {
+                int o = (nb + k) * 2 * d;
+                for (int l = 0; l < m; l++) {
+                    float ai = AIN[ab + k * T + l], ao = AOUT[ab + k * T + l];
+                    if (ai != 0f) for (int c = 0; c < d; c++) DPIN[(nb + l) * d + c] += ai * DINP[o + c];
+                    if (ao != 0f) for (int c = 0; c < d; c++) DPOUT[(nb + l) * d + c] += ao * DINP[o + d + c];
+                }
             }
         }
-        mmAdd(dPIN, 0, m, d, WinT, 0, d, dX, base);
-        mmAdd(dPOUT, 0, m, d, WoutT, 0, d, dX, base);
+        outerAdd(X, s0 * d, rn, d, DPIN, s0 * d, d, gr, L.Win.offset() - g0);
+        outerAdd(X, s0 * d, rn, d, DPOUT, s0 * d, d, gr, L.Wout.offset() - g0);
+        sumRows(DPIN, s0 * d, rn, d, gr, L.bin.offset() - g0);
+        sumRows(DPOUT, s0 * d, rn, d, gr, L.bout.offset() - g0);
+        mmAdd(DPIN, s0 * d, rn, d, WinT, 0, d, dX, s0 * d);
+        mmAdd(DPOUT, s0 * d, rn, d, WoutT, 0, d, dX, s0 * d);
     }
 
     // ------------------------------------------------------------------ whole batch
@@ -583,7 +623,7 @@ public final class NeuralCpuModel implements AutoCloseable {
             case STAMP -> stampForward(w, bt, b, sc);
             case GRU4REC -> gru4recForward(w, bt, b, sc);
             case NARM -> narmForward(w, bt, b, sc);
-            case SRGNN -> srgnnForward(w, bt, b, sc);
+            case SRGNN -> throw new IllegalStateException("SR-GNN runs by chunks");
         }
     }
 
@@ -592,7 +632,7 @@ public final class NeuralCpuModel implements AutoCloseable {
             case STAMP -> stampBackward(w, bt, b, sc, gr);
             case GRU4REC -> gru4recBackward(w, bt, b, sc, gr);
             case NARM -> narmBackward(w, bt, b, sc, gr);
-            case SRGNN -> srgnnBackward(w, bt, b, sc, gr);
+            case SRGNN -> throw new IllegalStateException("SR-GNN runs by chunks");
         }
     }
 
@@ -605,6 +645,10 @@ public final class NeuralCpuModel implements AutoCloseable {
         if (bt.B > cap) throw new IllegalArgumentException("batch of " + bt.B + " exceeds capacity " + cap);
         final int B = bt.B;
         par.forEach(CHUNKS, c -> {
+            if (kind == NeuralKind.SRGNN) {
+                srgnnForward(p.w, bt, chunkFrom(c, B), chunkFrom(c + 1, B), scratch[c]);
+                return;
+            }
             for (int b = chunkFrom(c, B); b < chunkFrom(c + 1, B); b++) {
                 forwardRow(p.w, bt, b, scratch[c]);
             }
@@ -663,6 +707,10 @@ public final class NeuralCpuModel implements AutoCloseable {
         par.forEach(CHUNKS, c -> {
             float[] gr = chunkGrad[c];
             Arrays.fill(gr, 0f);
+            if (kind == NeuralKind.SRGNN) {
+                srgnnBackward(w, bt, chunkFrom(c, B), chunkFrom(c + 1, B), gr);
+                return;
+            }
             for (int b = chunkFrom(c, B); b < chunkFrom(c + 1, B); b++) {
                 backwardRow(w, bt, b, scratch[c], gr);
             }
@@ -680,7 +728,7 @@ public final class NeuralCpuModel implements AutoCloseable {
             int rows = graph ? M[b] : bt.len[b];
             int[] ids = graph ? NODE : bt.items;
             for (int i = 0; i < rows; i++) {
-                int eo = L.in.offset() + ids[b * T + i] * d, xo = (b * T + i) * d;
+                int eo = L.in.offset() + ids[b * T + i] * d, xo = ((graph ? NOFF[b] : b * T) + i) * d;
                 for (int c = 0; c < d; c++) g[eo + c] += dX[xo + c];
             }
         }
