@@ -52,7 +52,7 @@ public final class NeuralCpuModel implements AutoCloseable {
     private final float[] X, sf, dsf, dX;
     private final float[] SG, A, MS, MA, HS, HT;
     private final float[] GX, H, Z, R, C, RH;
-    private final float[] NSG, NA, CAT;
+    private final float[] NSG, NA, CAT, DHX;
     private final int[] NODE, ALIAS, M;
     private final float[] AIN, AOUT, PIN, POUT, INP, GI, GH, RG, UG, CG, GN, QN, SL, Q1V, PSG, PA;
     private final float[] DCAT, DG, DQN, DQ1, DSL, DGI, DGH, DINP, DPIN, DPOUT;
@@ -68,6 +68,14 @@ public final class NeuralCpuModel implements AutoCloseable {
         final float[] rows1 = new float[T * 3 * mx], rows2 = new float[T * 3 * mx], rows3 = new float[T * 2 * mx];
         final float[] rows4 = new float[T * mx], rows5 = new float[T * mx], rows6 = new float[T * mx], rows7 = new float[T * mx];
         final boolean[] edge = new boolean[T * T];
+        // the GRU's chunk-wide buffers: rows of the chunk (at most rmax), their (row, step) pairs (at most rmax T)
+        final int rmax = cap / CHUNKS + 2;
+        final int[] idx = new int[rmax], off = new int[rmax];
+        final float[] hk = new float[rmax * mx], ghk = new float[rmax * 2 * mx], rhk = new float[rmax * mx], uck = new float[rmax * mx];
+        final float[] dh = new float[rmax * mx], dhpk = new float[rmax * mx];
+        final boolean gru = kind == NeuralKind.GRU4REC || kind == NeuralKind.NARM;
+        final float[] dac = new float[gru ? rmax * T * h : 0], dgx = new float[gru ? rmax * T * 3 * h : 0], dgh = new float[gru ? rmax * T * 2 * h : 0];
+        final float[] ga = new float[gru ? rmax * T * mx : 0];
         final int[] count = new int[2 * T];
     }
 
@@ -109,6 +117,7 @@ public final class NeuralCpuModel implements AutoCloseable {
         C = new float[r * bth];
         RH = new float[r * bth];
         NSG = new float[na * bth];
+        DHX = new float[r * bth];
         NA = new float[na * capacity * T];
         CAT = new float[(na * 2 * h + sg * 2 * d) * capacity];
         NODE = new int[sg * capacity * T];
@@ -309,89 +318,129 @@ public final class NeuralCpuModel implements AutoCloseable {
         for (int i = 0; i < t; i++) for (int c = 0; c < d; c++) dX[base + i * d + c] += dms[c] * inv;
     }
 
-    // ------------------------------------------------------------------ the GRU (GRU4Rec, NARM), one row
+    // ------------------------------------------------------------------ the GRU (GRU4Rec, NARM), one chunk of rows
 
-    private void gruForward(float[] w, Batch bt, int b, Scratch sc) {
-        final int t = bt.len[b], base = b * T * d, gb = b * T * 3 * h, hb = b * (T + 1) * h, zb = b * T * h;
+    /**
+     * The GRU over rows b0..b1 of one chunk, all rows stepping together: step k's state products are one
+     * product over the rows still running (len > k) instead of one vector-matrix product per row.
+     */
+    private void gruForward(float[] w, Batch bt, int b0, int b1, Scratch sc) {
         final int eo = L.in.offset();
-        for (int i = 0; i < t; i++) System.arraycopy(w, eo + bt.items[b * T + i] * d, X, base + i * d, d);
-        mm(X, base, t, d, w, L.Wx.offset(), 3 * h, w, L.bx.offset(), GX, gb);
-        Arrays.fill(H, hb, hb + h, 0f);
-        float[] gh = sc.v1, uc = sc.v3;
-        for (int k = 0; k < t; k++) {
-            int ho = hb + k * h, o = zb + k * h, go = gb + k * 3 * h;
-            mm(H, ho, 1, h, w, L.U.offset(), 2 * h, null, 0, gh, 0);
-            for (int c = 0; c < h; c++) {
-                Z[o + c] = sigmoid(GX[go + c] + gh[c]);
-                float r = sigmoid(GX[go + h + c] + gh[h + c]);
-                R[o + c] = r;
-                RH[o + c] = r * H[ho + c];
+        int maxT = 0;
+        for (int b = b0; b < b1; b++) {
+            final int t = bt.len[b], base = b * T * d, hb = b * (T + 1) * h;
+            for (int i = 0; i < t; i++) System.arraycopy(w, eo + bt.items[b * T + i] * d, X, base + i * d, d);
+            mm(X, base, t, d, w, L.Wx.offset(), 3 * h, w, L.bx.offset(), GX, b * T * 3 * h);
+            Arrays.fill(H, hb, hb + h, 0f);
+            maxT = Math.max(maxT, t);
+        }
+        final int[] idx = sc.idx;
+        for (int k = 0; k < maxT; k++) {
+            int na = 0;
+            for (int b = b0; b < b1; b++) {
+                if (bt.len[b] <= k) continue;
+                System.arraycopy(H, b * (T + 1) * h + k * h, sc.hk, na * h, h);
+                idx[na++] = b;
             }
-            mm(RH, o, 1, h, w, L.Uh.offset(), h, null, 0, uc, 0);
-            for (int c = 0; c < h; c++) {
-                float cand = (float) Math.tanh(GX[go + 2 * h + c] + uc[c]);
-                C[o + c] = cand;
-                float z = Z[o + c];
-                H[ho + h + c] = (1 - z) * H[ho + c] + z * cand;
+            mm(sc.hk, 0, na, h, w, L.U.offset(), 2 * h, null, 0, sc.ghk, 0);
+            for (int i = 0; i < na; i++) {
+                int b = idx[i], o = b * T * h + k * h, go = b * T * 3 * h + k * 3 * h, ho = b * (T + 1) * h + k * h, gi = i * 2 * h;
+                for (int c = 0; c < h; c++) {
+                    Z[o + c] = sigmoid(GX[go + c] + sc.ghk[gi + c]);
+                    float r = sigmoid(GX[go + h + c] + sc.ghk[gi + h + c]);
+                    R[o + c] = r;
+                    RH[o + c] = r * H[ho + c];
+                }
+                System.arraycopy(RH, o, sc.rhk, i * h, h);
+            }
+            mm(sc.rhk, 0, na, h, w, L.Uh.offset(), h, null, 0, sc.uck, 0);
+            for (int i = 0; i < na; i++) {
+                int b = idx[i], o = b * T * h + k * h, go = b * T * 3 * h + k * 3 * h, ho = b * (T + 1) * h + k * h;
+                for (int c = 0; c < h; c++) {
+                    float cand = (float) Math.tanh(GX[go + 2 * h + c] + sc.uck[i * h + c]);
+                    C[o + c] = cand;
+                    float z = Z[o + c];
+                    H[ho + h + c] = (1 - z) * H[ho + c] + z * cand;
+                }
             }
         }
     }
 
-    /** Backward of row b's GRU from dHx (row k: dLoss/dh_(k+1), (t, h)); dense gradients into gr, dLoss/dx_k into dX. */
-    private void gruBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr, float[] dHx) {
-        final int t = bt.len[b], base = b * T * d, hb = b * (T + 1) * h, zb = b * T * h;
-        float[] dgx = sc.rows1, dgh = sc.rows2, dac = sc.rows3;
-        float[] dh = sc.v3, dhp = sc.v4, drh = sc.v1;
-        Arrays.fill(dh, 0, h, 0f);
-        for (int k = t - 1; k >= 0; k--) {
-            int ho = hb + k * h, o = zb + k * h, q = k * 3 * h, q2 = k * 2 * h;
-            for (int c = 0; c < h; c++) {
-                dh[c] += dHx[k * h + c];
-                float z = Z[o + c], cand = C[o + c];
-                float a = dh[c] * z * (1 - cand * cand);
-                dac[k * h + c] = a;
-                dgx[q + 2 * h + c] = a;
-                dhp[c] = dh[c] * (1 - z);
-                float dz = dh[c] * (cand - H[ho + c]) * z * (1 - z);
-                dgx[q + c] = dz;
-                dgh[q2 + c] = dz;
-            }
-            mm(dac, k * h, 1, h, UhT, 0, h, null, 0, drh, 0);
-            for (int c = 0; c < h; c++) {
-                float r = R[o + c];
-                dhp[c] += drh[c] * r;
-                float dr = drh[c] * H[ho + c] * r * (1 - r);
-                dgx[q + h + c] = dr;
-                dgh[q2 + h + c] = dr;
-            }
-            mmAdd(dgh, q2, 1, 2 * h, UT, 0, h, dhp, 0);
-            System.arraycopy(dhp, 0, dh, 0, h);
+    /**
+     * Backward of {@link #gruForward} for rows b0..b1 from DHX (row b's (t, h) block: dLoss/dh_(k+1)): dense
+     * gradients into gr, dLoss/dx into dX. The steps run backwards with all rows together; the gates' gradients
+     * of every (row, step) sit in compact chunk order, so each weight gradient is one product per chunk.
+     */
+    private void gruBackward(float[] w, Batch bt, int b0, int b1, Scratch sc, float[] gr) {
+        final int[] idx = sc.idx, off = sc.off;
+        int maxT = 0, rows = 0;
+        for (int b = b0; b < b1; b++) {
+            off[b - b0] = rows;
+            rows += bt.len[b];
+            maxT = Math.max(maxT, bt.len[b]);
         }
-        outerAdd(RH, zb, t, h, dac, 0, h, gr, L.Uh.offset() - g0);
-        outerAdd(X, base, t, d, dgx, 0, 3 * h, gr, L.Wx.offset() - g0);
-        outerAdd(H, hb, t, h, dgh, 0, 2 * h, gr, L.U.offset() - g0);
-        int bo = L.bx.offset() - g0;
-        for (int k = 0; k < t; k++) for (int c = 0; c < 3 * h; c++) gr[bo + c] += dgx[k * 3 * h + c];
-        mm(dgx, 0, t, 3 * h, WxT, 0, d, null, 0, dX, base);
+        final float[] dh = sc.dh, dac = sc.dac, dgx = sc.dgx, dgh = sc.dgh;
+        Arrays.fill(dh, 0, (b1 - b0) * h, 0f);
+        for (int k = maxT - 1; k >= 0; k--) {
+            int na = 0;
+            for (int b = b0; b < b1; b++) {
+                if (bt.len[b] <= k) continue;
+                int o = b * T * h + k * h, ho = b * (T + 1) * h + k * h, r0 = b - b0, ck = off[r0] + k;
+                int q = ck * 3 * h, q2 = ck * 2 * h;
+                for (int c = 0; c < h; c++) {
+                    float dhc = dh[r0 * h + c] + DHX[o + c];
+                    float z = Z[o + c], cand = C[o + c];
+                    float a = dhc * z * (1 - cand * cand);
+                    dac[ck * h + c] = a;
+                    dgx[q + 2 * h + c] = a;
+                    sc.dhpk[na * h + c] = dhc * (1 - z);
+                    float dz = dhc * (cand - H[ho + c]) * z * (1 - z);
+                    dgx[q + c] = dz;
+                    dgh[q2 + c] = dz;
+                }
+                System.arraycopy(dac, ck * h, sc.hk, na * h, h);
+                idx[na++] = b;
+            }
+            mm(sc.hk, 0, na, h, UhT, 0, h, null, 0, sc.uck, 0); // d(r * h) of the running rows
+            for (int i = 0; i < na; i++) {
+                int b = idx[i], o = b * T * h + k * h, ho = b * (T + 1) * h + k * h, ck = off[b - b0] + k;
+                int q = ck * 3 * h, q2 = ck * 2 * h;
+                for (int c = 0; c < h; c++) {
+                    float r = R[o + c], drh = sc.uck[i * h + c];
+                    sc.dhpk[i * h + c] += drh * r;
+                    float dr = drh * H[ho + c] * r * (1 - r);
+                    dgx[q + h + c] = dr;
+                    dgh[q2 + h + c] = dr;
+                }
+                System.arraycopy(dgh, q2, sc.ghk, i * 2 * h, 2 * h);
+            }
+            mmAdd(sc.ghk, 0, na, 2 * h, UT, 0, h, sc.dhpk, 0);
+            for (int i = 0; i < na; i++) System.arraycopy(sc.dhpk, i * h, dh, (idx[i] - b0) * h, h);
+        }
+        // the weight gradients, each one product over the chunk's (row, step) pairs
+        final float[] ga = sc.ga;
+        for (int b = b0; b < b1; b++) System.arraycopy(RH, b * T * h, ga, off[b - b0] * h, bt.len[b] * h);
+        outerAdd(ga, 0, rows, h, dac, 0, h, gr, L.Uh.offset() - g0);
+        for (int b = b0; b < b1; b++) System.arraycopy(H, b * (T + 1) * h, ga, off[b - b0] * h, bt.len[b] * h);
+        outerAdd(ga, 0, rows, h, dgh, 0, 2 * h, gr, L.U.offset() - g0);
+        for (int b = b0; b < b1; b++) System.arraycopy(X, b * T * d, ga, off[b - b0] * d, bt.len[b] * d);
+        outerAdd(ga, 0, rows, d, dgx, 0, 3 * h, gr, L.Wx.offset() - g0);
+        sumRows(dgx, 0, rows, 3 * h, gr, L.bx.offset() - g0);
+        mm(dgx, 0, rows, 3 * h, WxT, 0, d, null, 0, ga, 0);
+        for (int b = b0; b < b1; b++) System.arraycopy(ga, off[b - b0] * d, dX, b * T * d, bt.len[b] * d);
     }
 
-    private void gru4recForward(float[] w, Batch bt, int b, Scratch sc) {
-        gruForward(w, bt, b, sc);
-        System.arraycopy(H, b * (T + 1) * h + bt.len[b] * h, sf, b * d, d);
-    }
-
-    private void gru4recBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
-        int t = bt.len[b];
-        float[] dHx = sc.rows4;
-        Arrays.fill(dHx, 0, t * h, 0f);
-        System.arraycopy(dsf, b * d, dHx, (t - 1) * h, h);
-        gruBackward(w, bt, b, sc, gr, dHx);
+    /** GRU4Rec's backward input: dLoss/dh_t of each row, from the scores. */
+    private void gru4recBackward(Batch bt, int b) {
+        int t = bt.len[b], o = b * T * h;
+        Arrays.fill(DHX, o, o + (t - 1) * h, 0f);
+        System.arraycopy(dsf, b * d, DHX, o + (t - 1) * h, h);
     }
 
     // ------------------------------------------------------------------ NARM, one row
 
+    /** NARM's attention and decoder for row b, after {@link #gruForward}. */
     private void narmForward(float[] w, Batch bt, int b, Scratch sc) {
-        gruForward(w, bt, b, sc);
         final int t = bt.len[b], hb = b * (T + 1) * h, htO = hb + t * h, ob = b * T * h, cb = b * 2 * h;
         float[] q1 = sc.v3;
         mm(H, htO, 1, h, w, L.A1.offset(), h, null, 0, q1, 0);
@@ -404,17 +453,17 @@ public final class NeuralCpuModel implements AutoCloseable {
 
     private void narmBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
         final int t = bt.len[b], hb = b * (T + 1) * h, htO = hb + t * h, ob = b * T * h, cb = b * 2 * h, bd = b * d;
-        float[] dcat = sc.v2, dq1 = sc.v4, dHx = sc.rows4, dpre = sc.rows5;
+        final float[] dcat = sc.v2, dq1 = sc.v4, dpre = sc.rows5, dHx = DHX;
+        final int xo = b * T * h; // row b's block of DHX
         outerAdd(CAT, cb, 1, 2 * h, dsf, bd, d, gr, L.WB.offset() - g0);
         mm(dsf, bd, 1, d, WBT, 0, 2 * h, null, 0, dcat, 0);
-        Arrays.fill(dHx, 0, t * h, 0f);
-        attentionBackward(NSG, ob, t, h, w, L.va.offset(), NA, b * T, H, hb + h, dcat, h, dHx, 0, gr, L.va.offset() - g0, dpre, dq1);
+        Arrays.fill(dHx, xo, xo + t * h, 0f);
+        attentionBackward(NSG, ob, t, h, w, L.va.offset(), NA, b * T, H, hb + h, dcat, h, dHx, xo, gr, L.va.offset() - g0, dpre, dq1);
         outerAdd(H, hb + h, t, h, dpre, 0, h, gr, L.A2.offset() - g0);
-        mmAdd(dpre, 0, t, h, A2T, 0, h, dHx, 0);
+        mmAdd(dpre, 0, t, h, A2T, 0, h, dHx, xo);
         outerAdd(H, htO, 1, h, dq1, 0, h, gr, L.A1.offset() - g0);
-        mmAdd(dq1, 0, 1, h, A1T, 0, h, dHx, (t - 1) * h);
-        for (int c = 0; c < h; c++) dHx[(t - 1) * h + c] += dcat[c];
-        gruBackward(w, bt, b, sc, gr, dHx);
+        mmAdd(dq1, 0, 1, h, A1T, 0, h, dHx, xo + (t - 1) * h);
+        for (int c = 0; c < h; c++) dHx[xo + (t - 1) * h + c] += dcat[c];
     }
 
     // ------------------------------------------------------------------ SR-GNN, one chunk of rows
@@ -618,21 +667,41 @@ public final class NeuralCpuModel implements AutoCloseable {
 
     // ------------------------------------------------------------------ whole batch
 
-    private void forwardRow(float[] w, Batch bt, int b, Scratch sc) {
+    /** The forward pass of rows b0..b1 (one chunk). */
+    private void forwardChunk(float[] w, Batch bt, int b0, int b1, Scratch sc) {
+        if (b1 <= b0) return;
         switch (kind) {
-            case STAMP -> stampForward(w, bt, b, sc);
-            case GRU4REC -> gru4recForward(w, bt, b, sc);
-            case NARM -> narmForward(w, bt, b, sc);
-            case SRGNN -> throw new IllegalStateException("SR-GNN runs by chunks");
+            case STAMP -> {
+                for (int b = b0; b < b1; b++) stampForward(w, bt, b, sc);
+            }
+            case GRU4REC -> {
+                gruForward(w, bt, b0, b1, sc);
+                for (int b = b0; b < b1; b++) System.arraycopy(H, b * (T + 1) * h + bt.len[b] * h, sf, b * d, d);
+            }
+            case NARM -> {
+                gruForward(w, bt, b0, b1, sc);
+                for (int b = b0; b < b1; b++) narmForward(w, bt, b, sc);
+            }
+            case SRGNN -> srgnnForward(w, bt, b0, b1, sc);
         }
     }
 
-    private void backwardRow(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
+    /** The backward pass of rows b0..b1 (one chunk) from dsf: dense gradients into gr, input gradients into dX. */
+    private void backwardChunk(float[] w, Batch bt, int b0, int b1, Scratch sc, float[] gr) {
+        if (b1 <= b0) return;
         switch (kind) {
-            case STAMP -> stampBackward(w, bt, b, sc, gr);
-            case GRU4REC -> gru4recBackward(w, bt, b, sc, gr);
-            case NARM -> narmBackward(w, bt, b, sc, gr);
-            case SRGNN -> throw new IllegalStateException("SR-GNN runs by chunks");
+            case STAMP -> {
+                for (int b = b0; b < b1; b++) stampBackward(w, bt, b, sc, gr);
+            }
+            case GRU4REC -> {
+                for (int b = b0; b < b1; b++) gru4recBackward(bt, b);
+                gruBackward(w, bt, b0, b1, sc, gr);
+            }
+            case NARM -> {
+                for (int b = b0; b < b1; b++) narmBackward(w, bt, b, sc, gr);
+                gruBackward(w, bt, b0, b1, sc, gr);
+            }
+            case SRGNN -> srgnnBackward(w, bt, b0, b1, gr);
         }
     }
 
@@ -644,15 +713,7 @@ public final class NeuralCpuModel implements AutoCloseable {
     public void encode(NeuralParameters p, Batch bt) {
         if (bt.B > cap) throw new IllegalArgumentException("batch of " + bt.B + " exceeds capacity " + cap);
         final int B = bt.B;
-        par.forEach(CHUNKS, c -> {
-            if (kind == NeuralKind.SRGNN) {
-                srgnnForward(p.w, bt, chunkFrom(c, B), chunkFrom(c + 1, B), scratch[c]);
-                return;
-            }
-            for (int b = chunkFrom(c, B); b < chunkFrom(c + 1, B); b++) {
-                forwardRow(p.w, bt, b, scratch[c]);
-            }
-        });
+        par.forEach(CHUNKS, c -> forwardChunk(p.w, bt, chunkFrom(c, B), chunkFrom(c + 1, B), scratch[c]));
     }
 
     /** Takes the current item table for {@link #scoreAll}; call again whenever the parameters changed. */
@@ -707,13 +768,7 @@ public final class NeuralCpuModel implements AutoCloseable {
         par.forEach(CHUNKS, c -> {
             float[] gr = chunkGrad[c];
             Arrays.fill(gr, 0f);
-            if (kind == NeuralKind.SRGNN) {
-                srgnnBackward(w, bt, chunkFrom(c, B), chunkFrom(c + 1, B), gr);
-                return;
-            }
-            for (int b = chunkFrom(c, B); b < chunkFrom(c + 1, B); b++) {
-                backwardRow(w, bt, b, scratch[c], gr);
-            }
+            backwardChunk(w, bt, chunkFrom(c, B), chunkFrom(c + 1, B), scratch[c], gr);
         });
         int len = L.total() - g0;
         Arrays.fill(g, g0, g0 + len, 0f);
