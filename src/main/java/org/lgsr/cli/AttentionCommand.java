@@ -79,7 +79,7 @@ final class AttentionCommand implements Runnable {
         if (maxLenShown < minLen) throw new IllegalArgumentException("--max-len-shown: " + maxLenShown + " is less than --min-len " + minLen);
 
         Checkpoint c = Checkpoint.read(model);
-        int maxLen = c.model().maxLen();
+        int maxLen = c.lgsrModule(model, "attention").maxLen();
         if (maxLenShown > maxLen) {
             throw new IllegalArgumentException("--max-len-shown: " + maxLenShown + " is more than the model's max_len " + maxLen + " (it reads no more)");
         }

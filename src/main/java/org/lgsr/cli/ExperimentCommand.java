@@ -86,7 +86,7 @@ final class ExperimentCommand implements Runnable {
     }
 
     /**
-     * Figures 7 and 8 for each training cell: {@code lgsr attention} on the best model of its
+     * Figures 7 and 8 for each training cell of the LGSR module (a neural cell is skipped in a line): {@code lgsr attention} on the best model of its
      * first finished run (two test sessions), into {@code attention-KEY/}; the PNGs' names.
      */
     private static List<String> attention(Results res, Path dir) throws IOException {
@@ -94,6 +94,10 @@ final class ExperimentCommand implements Runnable {
         for (Results.Group g : res.groups) {
             if (g.cell().baseline() || g.rows().isEmpty()) continue;
             ExperimentRunner.Run r = g.rows().get(0).run();
+            if (org.lgsr.train.TrainConfig.neuralKind(g.cell().method()) != null) { // its saved model is not the LGSR module
+                System.out.println("attention: " + r.key() + " is a neural model (" + g.cell().method() + "); Figures 7 and 8 are of the LGSR module");
+                continue;
+            }
             Path model = dir.resolve("models").resolve(r.key()).resolve("best.lgsr");
             Path outDir = dir.resolve("attention-" + r.key());
             if (!Files.isRegularFile(model)) {

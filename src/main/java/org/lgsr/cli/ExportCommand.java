@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export a saved model's item embeddings (rows of E, item ids 1 .. n): w2v (word2vec text, as gensim's "
+        description = "Export a saved LGSR module's item embeddings (rows of E, item ids 1 .. n): w2v (word2vec text, as gensim's "
                 + "KeyedVectors.load_word2vec_format reads it), npy (float32 (n + 1) x d, row 0 the padding), or tsv (id, then d values).")
 final class ExportCommand implements Runnable {
     @Option(names = "--model", required = true, paramLabel = "CKPT", description = "A checkpoint (best.lgsr or epoch-N.lgsr).")
@@ -34,6 +34,7 @@ final class ExportCommand implements Runnable {
         }
         OutputPaths.checkWritable(output, "--output");
         Checkpoint c = Checkpoint.read(model);
+        c.lgsrModule(model, "export"); // a neural model's tables are not E
         float[] e = c.itemEmbeddings();
         int d = c.model().dim(), rows = c.model().numItems();
         try {

@@ -15,11 +15,13 @@ import org.lgsr.data.DataException;
 import org.lgsr.model.Checkpoint;
 import org.lgsr.model.ParamLayout;
 import org.lgsr.model.Parameters;
+import org.lgsr.model.neural.NeuralLayout;
+import org.lgsr.model.neural.NeuralParameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "recommend", mixinStandardHelpOptions = true,
-        description = "The top-K next items for sessions, from a saved model: one session with --session, or one session a line "
+        description = "The top-K next items for sessions, from a saved model (the LGSR module or a neural one): one session with --session, or one session a line "
                 + "from --input FILE (- for stdin), ids separated by spaces or commas. Writes one JSON line per session, in order: "
                 + "{\"line\": N, \"session\": [...], \"items\": [...], \"scores\": [...]} (ties: the lower id first).")
 final class RecommendCommand implements Runnable {
@@ -53,7 +55,7 @@ final class RecommendCommand implements Runnable {
         if (k < 1) throw new IllegalArgumentException("--k: must be >= 1, got " + k);
         if (threads < 0) throw new IllegalArgumentException("--threads: must be >= 0, got " + threads);
         Checkpoint c = Checkpoint.read(model);
-        int n = c.model().numItems();
+        int n = c.numItems();
         if (k > n - 1) throw new IllegalArgumentException("--k: " + k + " is more than the model's " + (n - 1) + " items");
         List<String> lines = session != null ? List.of(session) : readLines();
         List<int[]> sessions = new ArrayList<>();
@@ -64,10 +66,8 @@ final class RecommendCommand implements Runnable {
             sessions.add(parse(lines.get(i), n, where + " line " + (i + 1), drop));
             dropped.add(drop);
         }
-        Parameters p = new Parameters(new ParamLayout(c.model()));
-        System.arraycopy(c.params(), 0, p.w, 0, p.w.length);
         PrintStream out = System.out;
-        try (org.lgsr.model.cpu.Recommender r = new org.lgsr.model.cpu.Recommender(c.model(), p, BATCH, threads == 0 ? Runtime.getRuntime().availableProcessors() : threads)) {
+        try (org.lgsr.model.cpu.Recommender r = recommender(c, threads == 0 ? Runtime.getRuntime().availableProcessors() : threads)) {
             for (int first = 0; first < sessions.size(); first += BATCH) {
                 int count = Math.min(BATCH, sessions.size() - first);
                 List<int[]> part = sessions.subList(first, first + count);
@@ -78,6 +78,18 @@ final class RecommendCommand implements Runnable {
             }
         }
         out.flush();
+    }
+
+    /** A recommender over the checkpoint's model: the LGSR module or a neural model. */
+    static org.lgsr.model.cpu.Recommender recommender(Checkpoint c, int threads) {
+        if (c.isNeural()) {
+            NeuralParameters p = new NeuralParameters(new NeuralLayout(c.neural()));
+            System.arraycopy(c.params(), 0, p.w, 0, p.w.length);
+            return new org.lgsr.model.cpu.Recommender(c.neural(), p, BATCH, threads);
+        }
+        Parameters p = new Parameters(new ParamLayout(c.model()));
+        System.arraycopy(c.params(), 0, p.w, 0, p.w.length);
+        return new org.lgsr.model.cpu.Recommender(c.model(), p, BATCH, threads);
     }
 
     private List<String> readLines() {

@@ -35,7 +35,7 @@ final class TrainCommand implements Runnable {
     @Option(names = "--variant", paramLabel = "V",
             description = {"lgsr (joint training with the global encoder), lgsr-c (the recommendation module alone), lgsr-a (s_f from f_t only);",
                     "or a neural model on the CPU engine: the baselines of Table 2 stamp, gru4rec, narm, srgnn, and lgsr-h",
-                    "(SR-GNN's module with the global encoder, the paper's ablation) (docs/baselines-neural.md; no checkpoints).",
+                    "(SR-GNN's module with the global encoder, the paper's ablation) (docs/baselines-neural.md).",
                     "Default: " + DEFAULT_VARIANT + " (" + DEFAULT_WHY + ")."})
     String variant;
 
@@ -284,7 +284,7 @@ final class TrainCommand implements Runnable {
         dataset.check();
         boolean reportFolderCreated = report != null && OutputPaths.checkWritable(report, "--report");
         if (keep < 0) throw new IllegalArgumentException("--keep: must be >= 0, got " + keep);
-        if (checkpointDir != null && !noCheckpoints && neural == null) OutputPaths.checkWritable(checkpointDir.resolve("best.lgsr"), "--checkpoint-dir");
+        if (checkpointDir != null && !noCheckpoints) OutputPaths.checkWritable(checkpointDir.resolve("best.lgsr"), "--checkpoint-dir");
         // the information lines wait until every check has passed: an error is then the only line
         java.util.List<String> notes = new java.util.ArrayList<>();
         if (variant == null) {
@@ -345,11 +345,6 @@ final class TrainCommand implements Runnable {
         if (report == null) OutputPaths.checkWritable(reportFile, "the report");
         Path ckptDir = noCheckpoints ? null : checkpointDir != null ? checkpointDir
                 : reportFile.resolveSibling(reportFile.getFileName().toString().replaceFirst("\\.json$", "") + ".ckpt");
-        if (neural != null && ckptDir != null) { // lgsr experiment may ask for them: the run goes on without
-            ckptDir = null;
-            notes.add("checkpoints: none for --variant " + variant + " (the checkpoint format holds the LGSR module only"
-                    + (checkpointDir != null ? "; --checkpoint-dir ignored)" : ")"));
-        }
         if (ckptDir != null && checkpointDir == null) OutputPaths.checkWritable(ckptDir.resolve("best.lgsr"), "the checkpoint folder");
         notes.forEach(System.err::println);
 

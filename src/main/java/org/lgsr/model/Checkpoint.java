@@ -17,6 +17,9 @@ import java.util.zip.CRC32;
 import org.lgsr.data.DataException;
 import org.lgsr.data.Samples;
 import org.lgsr.data.SessionDataset;
+import org.lgsr.model.neural.NeuralConfig;
+import org.lgsr.model.neural.NeuralKind;
+import org.lgsr.model.neural.NeuralLayout;
 import org.lgsr.report.AtomicFiles;
 import org.lgsr.report.Json;
 
@@ -34,17 +37,25 @@ import org.lgsr.report.Json;
  * moments, float32) and a {@code resume} entry in the config (the run's command line, Adam's step
  * count, the epochs done and the report's epoch rows so far). The random states need no room:
  * every random stream of a run is a function of the seed and the epoch or step.
+ *
+ * <p>A checkpoint holds either the LGSR module ({@link #model()}, format version 1) or a neural
+ * model of {@code lgsr train --variant stamp|gru4rec|narm|srgnn|lgsr-h} ({@link #neural()}, its
+ * flat buffer laid out by {@link NeuralLayout}, format version 2, which a reader of version 1
+ * refuses in one line); the other of the two is null.
  */
 public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> config, Map<String, Object> dataset,
                          Map<String, Double> metrics, float[] params, float[] adamM, float[] adamV, Map<String, Object> resume,
-                         Map<String, float[]> global) {
+                         Map<String, float[]> global, NeuralConfig neural) {
     /** The first 8 bytes of every checkpoint. */
     public static final byte[] MAGIC = "LGSRCKPT".getBytes(StandardCharsets.US_ASCII);
-    /** The format version this code writes and reads. */
+    /** The format version of a checkpoint of the LGSR module (unchanged since the first). */
     public static final int VERSION = 1;
+    /** The format version of a checkpoint of a neural model: version 1's layout, the config's {@code model} describing a neural model. */
+    public static final int VERSION_NEURAL = 2;
 
     public Checkpoint {
-        int n = new ParamLayout(model).total();
+        if ((model == null) == (neural == null)) throw new IllegalArgumentException("checkpoint: exactly one of an LGSR module and a neural model");
+        int n = model != null ? new ParamLayout(model).total() : new NeuralLayout(neural).total();
         if (params.length != n) {
             throw new IllegalArgumentException("checkpoint: " + params.length + " parameters for a model of " + n);
         }
@@ -57,6 +68,19 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
         }
     }
 
+    /** A checkpoint of the LGSR module. */
+    public Checkpoint(ModelConfig model, int epoch, Map<String, Object> config, Map<String, Object> dataset, Map<String, Double> metrics,
+                      float[] params, float[] adamM, float[] adamV, Map<String, Object> resume, Map<String, float[]> global) {
+        this(model, epoch, config, dataset, metrics, params, adamM, adamV, resume, global, null);
+    }
+
+    /** A checkpoint of a neural model (Adam's moments, the resume entry and the global encoder's tables may be null). */
+    public static Checkpoint neural(NeuralConfig neural, int epoch, Map<String, Object> config, Map<String, Object> dataset,
+                                    Map<String, Double> metrics, float[] params, float[] adamM, float[] adamV, Map<String, Object> resume,
+                                    Map<String, float[]> global) {
+        return new Checkpoint(null, epoch, config, dataset, metrics, params, adamM, adamV, resume, global, neural);
+    }
+
     /** A checkpoint with the state of a resume, without the global encoder's. */
     public Checkpoint(ModelConfig model, int epoch, Map<String, Object> config, Map<String, Object> dataset, Map<String, Double> metrics,
                       float[] params, float[] adamM, float[] adamV, Map<String, Object> resume) {
@@ -66,7 +90,49 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
     /** A checkpoint without the state a resume needs. */
     public Checkpoint(ModelConfig model, int epoch, Map<String, Object> config, Map<String, Object> dataset, Map<String, Double> metrics,
                       float[] params) {
-        this(model, epoch, config, dataset, metrics, params, null, null, null, null);
+        this(model, epoch, config, dataset, metrics, params, null, null, null, null, null);
+    }
+
+    /** Whether this checkpoint holds a neural model ({@link #neural()}) rather than the LGSR module. */
+    public boolean isNeural() {
+        return neural != null;
+    }
+
+    /** The format version of this checkpoint's file. */
+    public int version() {
+        return neural != null ? VERSION_NEURAL : VERSION;
+    }
+
+    /** Item ids 0 .. numItems - 1 of the model (0 is padding). */
+    public int numItems() {
+        return model != null ? model.numItems() : neural.numItems();
+    }
+
+    /** Items of a session's prefix the model reads. */
+    public int maxLen() {
+        return model != null ? model.maxLen() : neural.maxLen();
+    }
+
+    /**
+     * The model's name for output lines: the run's variant where the checkpoint names it (lgsr-h for SR-GNN's module
+     * trained with the global encoder), else the LGSR variant or the neural model's kind.
+     */
+    public String label() {
+        Object v = config == null ? null : config.get("variant");
+        if (v instanceof String s && !s.isEmpty()) return s;
+        return model != null ? model.variant().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') : neural.kind().cliName;
+    }
+
+    /**
+     * The LGSR module this checkpoint holds; a neural model's checkpoint is refused in one line naming {@code file}
+     * and saying that {@code command} works on the LGSR module only.
+     */
+    public ModelConfig lgsrModule(Path file, String command) {
+        if (model == null) {
+            throw new DataException(file + ": a checkpoint of a neural model (" + label() + "); lgsr " + command
+                    + " works on the LGSR module only (--variant lgsr-c, lgsr, lgsr-a)");
+        }
+        return model;
     }
 
     /** Whether this checkpoint holds what resuming its run needs (Adam's moments and the run's state). */
@@ -104,6 +170,7 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
 
     /** The item embeddings: rows 1 .. numItems - 1 of E (row 0 is padding), {@code numItems x dim}. */
     public float[] itemEmbeddings() {
+        if (model == null) throw new IllegalStateException("a neural model's checkpoint: its item tables are laid out by NeuralLayout");
         ParamLayout L = new ParamLayout(model);
         float[] e = new float[L.E.size()];
         System.arraycopy(params, L.E.offset(), e, 0, e.length);
@@ -112,8 +179,8 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
 
     /** Throws a one-line {@link DataException} unless this model fits {@code ds} (same item count and fingerprint). */
     public void checkFits(SessionDataset ds, Path file) {
-        if (ds.numItems() != model.numItems()) {
-            throw new DataException(file + ": the model has " + (model.numItems() - 1) + " items, dataset " + ds.name() + " has "
+        if (ds.numItems() != numItems()) {
+            throw new DataException(file + ": the model has " + (numItems() - 1) + " items, dataset " + ds.name() + " has "
                     + (ds.numItems() - 1) + ": it was trained on another dataset (" + dataset.get("name") + ")");
         }
         Object want = dataset.get("samplesCrc32"), got = fingerprint(ds).get("samplesCrc32");
@@ -128,8 +195,9 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
     /** Writes this checkpoint to {@code file} (whole or not at all). */
     public void write(Path file) {
         Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("format", "lgsr checkpoint " + VERSION);
-        cfg.put("model", modelMap(model));
+        int version = version();
+        cfg.put("format", "lgsr checkpoint " + version);
+        cfg.put("model", model != null ? modelMap(model) : neuralMap(neural));
         cfg.put("epoch", epoch);
         cfg.put("train", config);
         cfg.put("dataset", dataset);
@@ -140,7 +208,7 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
             AtomicFiles.write(file, out -> {
                 DataOutputStream d = new DataOutputStream(out);
                 d.write(MAGIC);
-                d.writeInt(VERSION);
+                d.writeInt(version);
                 d.writeInt((adamM == null ? 2 : 4) + global.size());
                 section(d, "config", json);
                 section(d, "params", floats(params));
@@ -194,20 +262,34 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
         return r;
     }
 
+    /** A neural model's description: {@code kind} (its cliName) is the key no version-1 model has, and it has no {@code variant}. */
+    private static Map<String, Object> neuralMap(NeuralConfig m) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("kind", m.kind().cliName);
+        r.put("numItems", m.numItems());
+        r.put("dim", m.dim());
+        r.put("hidden", m.hidden());
+        r.put("maxLen", m.maxLen());
+        r.put("lambda2", (double) m.lambda2());
+        return r;
+    }
+
     // ------------------------------------------------------------------ reading
 
     /** Reads and checks {@code file}; every problem is one line naming the file. */
     @SuppressWarnings("unchecked")
     public static Checkpoint read(Path file) {
         Map<String, byte[]> sections = new LinkedHashMap<>();
+        int version;
         try (InputStream in = Files.newInputStream(file)) {
             DataInputStream d = new DataInputStream(new java.io.BufferedInputStream(in, 1 << 16));
             byte[] magic = new byte[MAGIC.length];
             d.readFully(magic);
             if (!java.util.Arrays.equals(magic, MAGIC)) throw new DataException(file + ": not an lgsr checkpoint (no LGSRCKPT at its start)");
-            int version = d.readInt();
-            if (version != VERSION) {
-                throw new DataException(file + ": checkpoint format version " + version + "; this lgsr reads version " + VERSION);
+            version = d.readInt();
+            if (version != VERSION && version != VERSION_NEURAL) {
+                throw new DataException(file + ": checkpoint format version " + version + "; this lgsr reads versions " + VERSION + " and "
+                        + VERSION_NEURAL);
             }
             int count = d.readInt();
             if (count < 1 || count > 64) throw new DataException(file + ": corrupt checkpoint (" + count + " sections)");
@@ -227,7 +309,7 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
                 if ((int) crc.getValue() != want) throw new DataException(file + ": corrupt checkpoint (section " + key + " fails its CRC-32 check)");
                 if (!key.equals("config") && !key.equals("params") && !key.equals("adam.m") && !key.equals("adam.v")
                         && !(key.startsWith("lg.") && org.lgsr.train.GlobalState.NAMES.contains(key.substring(3)))) {
-                    throw new DataException(file + ": checkpoint section '" + key + "' is not part of format version " + VERSION);
+                    throw new DataException(file + ": checkpoint section '" + key + "' is not part of format version " + version);
                 }
                 if (sections.put(key, data) != null) throw new DataException(file + ": corrupt checkpoint (section " + key + " twice)");
             }
@@ -243,19 +325,30 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
             if (!sections.containsKey(need)) throw new DataException(file + ": corrupt checkpoint (no " + need + " section)");
         }
         Map<String, Object> cfg;
-        ModelConfig model;
+        ModelConfig model = null;
+        NeuralConfig neural = null;
         try {
             cfg = Json.fromJson(new String(sections.get("config"), StandardCharsets.UTF_8), Map.class);
             Map<String, Object> m = (Map<String, Object>) cfg.get("model");
-            model = new ModelConfig(num(m, "numItems"), num(m, "dim"), num(m, "maxLen"), ((Number) m.get("dropout")).floatValue(),
-                    ((Number) m.get("lambda2")).floatValue(), Variant.valueOf((String) m.get("variant")), (Boolean) m.get("hardSigmoid"));
+            if (version == VERSION) {
+                model = new ModelConfig(num(m, "numItems"), num(m, "dim"), num(m, "maxLen"), ((Number) m.get("dropout")).floatValue(),
+                        ((Number) m.get("lambda2")).floatValue(), Variant.valueOf((String) m.get("variant")), (Boolean) m.get("hardSigmoid"));
+            } else {
+                Object kind = m.get("kind");
+                NeuralKind k = kind instanceof String s ? NeuralKind.byName(s) : null;
+                if (k == null) throw new IllegalArgumentException("no neural model kind" + (kind == null ? "" : " '" + kind + "'"));
+                neural = new NeuralConfig(k, num(m, "numItems"), num(m, "dim"), num(m, "hidden"), num(m, "maxLen"),
+                        ((Number) m.get("lambda2")).floatValue());
+            }
         } catch (RuntimeException e) {
-            throw new DataException(file + ": corrupt checkpoint (its config section does not describe a model: " + e.getMessage() + ")");
+            throw new DataException(file + ": corrupt checkpoint (its config section does not describe a" + (version == VERSION ? "n LGSR" : " neural")
+                    + " model: " + e.getMessage() + ")");
         }
         byte[] pb = sections.get("params");
-        int n = new ParamLayout(model).total();
+        int n = model != null ? new ParamLayout(model).total() : new NeuralLayout(neural).total();
         if (pb.length != 4L * n) {
-            throw new DataException(file + ": corrupt checkpoint (" + pb.length / 4 + " parameters for a " + model.variant() + " model of " + n + ")");
+            throw new DataException(file + ": corrupt checkpoint (" + pb.length / 4 + " parameters for a "
+                    + (model != null ? model.variant() : neural.kind().cliName) + " model of " + n + ")");
         }
         float[] params = floats(pb, n, file, "params");
         if (sections.containsKey("adam.m") != sections.containsKey("adam.v")) {
@@ -275,7 +368,7 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
         if (mm instanceof Map<?, ?> map) map.forEach((k, val) -> metrics.put(String.valueOf(k), ((Number) val).doubleValue()));
         return new Checkpoint(model, num(cfg, "epoch"), (Map<String, Object>) cfg.getOrDefault("train", Map.of()),
                 (Map<String, Object>) cfg.getOrDefault("dataset", Map.of()), metrics, params, m, v, (Map<String, Object>) cfg.get("resume"),
-                global);
+                global, neural);
     }
 
     private static int num(Map<String, Object> m, String key) {

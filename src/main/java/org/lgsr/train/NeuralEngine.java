@@ -19,7 +19,8 @@ import org.lgsr.util.Parallel;
  * epochs as the LGSR module's ({@link RecTrainer}): the samples shuffled by
  * {@link RecTrainer#epochOrder}, batches of the run's size, one forward/backward of
  * {@link NeuralCpuModel} and one Adam update (TF's defaults) per batch at the run's learning-rate
- * schedule. No dropout and no resume state (such runs write no checkpoints). LGSR-H ({@code --variant lgsr-h})
+ * schedule. No dropout. Its resume state ({@link #state()}) is the flat buffer, Adam's moments and step
+ * and the epochs done: the sample order of epoch e is drawn from (seed, e), so nothing else is needed. LGSR-H ({@code --variant lgsr-h})
  * adds the global encoder of full LGSR: its passes ({@link GlobalPhase}) move SR-GNN's item table, the
  * one that embeds the graph's nodes and scores the items, with an Adam of their own, exactly as they
  * move the LGSR module's {@code E}.
@@ -110,6 +111,29 @@ public final class NeuralEngine implements TrainingEngine {
     @Override
     public float[] parameters() {
         return params.w.clone();
+    }
+
+    @Override
+    public State state() {
+        return new State(params.w.clone(), params.m.clone(), params.v.clone(), params.step, epoch);
+    }
+
+    /**
+     * Copies a saved state into the live buffers (the global encoder of LGSR-H moves the item table in place in
+     * {@code params.w}, so the arrays stay the same objects).
+     */
+    @Override
+    public void restore(State s) {
+        int n = params.w.length;
+        if (s.w().length != n || s.m().length != n || s.v().length != n) {
+            throw new IllegalArgumentException("resume: a state of " + s.w().length + " parameters for a model of " + n);
+        }
+        System.arraycopy(s.w(), 0, params.w, 0, n);
+        System.arraycopy(s.m(), 0, params.m, 0, n);
+        System.arraycopy(s.v(), 0, params.v, 0, n);
+        java.util.Arrays.fill(params.g, 0f);
+        params.step = s.step();
+        epoch = s.epochsDone();
     }
 
     @Override

@@ -133,7 +133,7 @@ public final class Trainer {
             throw new IllegalArgumentException("--variant " + cfg.variant() + ": the GPU engine implements lgsr, lgsr-c and lgsr-a only; use --device cpu");
         }
         ModelConfig model = neural == null ? cfg.model(data.numItems()) : null;
-        if (neural != null) checkpointDir = null; // the checkpoint format holds the LGSR module only
+        org.lgsr.model.neural.NeuralConfig neuralModel = neural == null ? null : cfg.neuralModel(data.numItems());
         LearningRate schedule = LearningRate.byName(cfg.lrSchedule(), cfg.lr(), train.size(), cfg.batchSize());
 
         report.put("command", commandLine);
@@ -156,11 +156,9 @@ public final class Trainer {
             });
             modelInfo.put("loss", "softmax cross-entropy over all items, per-prefix samples (docs/baselines-neural.md)");
             modelInfo.put("dropout", "none");
-            org.lgsr.model.neural.NeuralConfig nc = cfg.neuralModel(data.numItems());
-            modelInfo.put("dim", nc.dim());
-            if (neural.hasHidden()) modelInfo.put("hidden", nc.hidden());
-            modelInfo.put("parameters", new org.lgsr.model.neural.NeuralLayout(nc).total());
-            modelInfo.put("checkpoints", "none (the checkpoint format holds the LGSR module only)");
+            modelInfo.put("dim", neuralModel.dim());
+            if (neural.hasHidden()) modelInfo.put("hidden", neuralModel.hidden());
+            modelInfo.put("parameters", new org.lgsr.model.neural.NeuralLayout(neuralModel).total());
         }
         report.put("model", modelInfo);
         Map<String, Object> ds = new LinkedHashMap<>();
@@ -190,7 +188,7 @@ public final class Trainer {
         Best bestValid = new Best();
         boolean interrupted = false;
         long runStart = System.nanoTime();
-        try (TrainingEngine engine = neural != null ? new NeuralEngine(cfg.neuralModel(data.numItems()), cfg, schedule, trainSessions)
+        try (TrainingEngine engine = neural != null ? new NeuralEngine(neuralModel, cfg, schedule, trainSessions)
                 : factory.create(model, cfg, train, trainSessions, schedule)) {
             TrainingEngine.Global global = engine.global();
             if (global != null) {
@@ -200,7 +198,7 @@ public final class Trainer {
                         g.get("nodes"), g.get("edges"), g.get("walks"), g.get("walkSteps"), g.get("pairsPerPass"),
                         ((Number) g.get("setupSeconds")).doubleValue());
             }
-            int firstEpoch = resumeFrom == null ? 1 : restore(engine, model, bestP, bestM, bestValid, ks, selectK);
+            int firstEpoch = resumeFrom == null ? 1 : restore(engine, model, neuralModel, bestP, bestM, bestValid, ks, selectK);
             for (int e = firstEpoch; e <= cfg.epochs() && !interrupted; e++) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("epoch", e);
@@ -301,7 +299,7 @@ public final class Trainer {
                 if (!interrupted) writeReport();
                 // the checkpoint after the report: once it is there, its epoch's report is too (and again with the checkpoint's names)
                 if (checkpointDir != null && evaluated != null) {
-                    saveCheckpoint(engine, model, e, evaluated, selection);
+                    saveCheckpoint(engine, model, neuralModel, e, evaluated, selection);
                     if (!interrupted) writeReport();
                 }
             }
@@ -324,8 +322,12 @@ public final class Trainer {
     private double bestSelection = Double.NEGATIVE_INFINITY;
     private final java.util.ArrayDeque<Path> kept = new java.util.ArrayDeque<>();
 
-    /** Writes epoch {@code e}'s checkpoint, drops the oldest beyond {@code keep}, and rewrites best.lgsr when {@code selection} is the best so far. */
-    private void saveCheckpoint(TrainingEngine engine, ModelConfig model, int e, Map<String, Double> test, double selection) {
+    /**
+     * Writes epoch {@code e}'s checkpoint, drops the oldest beyond {@code keep}, and rewrites best.lgsr when {@code selection} is the best so far.
+     * The checkpoint holds the LGSR module ({@code model}) or, when {@code neural} is not null, that neural model.
+     */
+    private void saveCheckpoint(TrainingEngine engine, ModelConfig model, org.lgsr.model.neural.NeuralConfig neural, int e,
+                                Map<String, Double> test, double selection) {
         Map<String, Object> train = new LinkedHashMap<>();
         train.put("variant", cfg.variant());
         train.put("seed", cfg.seed());
@@ -338,7 +340,8 @@ public final class Trainer {
         TrainingEngine.State st = args == null ? null : engine.state();
         org.lgsr.model.Checkpoint c;
         if (st == null) {
-            c = new org.lgsr.model.Checkpoint(model, e, train, fingerprint, test, engine.parameters());
+            c = neural != null ? org.lgsr.model.Checkpoint.neural(neural, e, train, fingerprint, test, engine.parameters(), null, null, null, null)
+                    : new org.lgsr.model.Checkpoint(model, e, train, fingerprint, test, engine.parameters());
         } else {
             Map<String, Object> resume = new LinkedHashMap<>();
             resume.put("args", args);
@@ -353,7 +356,8 @@ public final class Trainer {
                     lg = gs.arrays();
                 }
             }
-            c = new org.lgsr.model.Checkpoint(model, e, train, fingerprint, test, st.w(), st.m(), st.v(), resume, lg);
+            c = neural != null ? org.lgsr.model.Checkpoint.neural(neural, e, train, fingerprint, test, st.w(), st.m(), st.v(), resume, lg)
+                    : new org.lgsr.model.Checkpoint(model, e, train, fingerprint, test, st.w(), st.m(), st.v(), resume, lg);
         }
         Path f = checkpointDir.resolve("epoch-" + e + ".lgsr");
         if (keep > 0) {
@@ -385,10 +389,13 @@ public final class Trainer {
      * passes to run is refused when the checkpoint lacks that state (an interleaved pass under way, an older file).
      */
     @SuppressWarnings("unchecked")
-    private int restore(TrainingEngine engine, ModelConfig model, Best[] bestP, Best[] bestM, Best bestValid, int[] ks, int selectK) {
+    private int restore(TrainingEngine engine, ModelConfig model, org.lgsr.model.neural.NeuralConfig neural, Best[] bestP, Best[] bestM,
+                        Best bestValid, int[] ks, int selectK) {
         org.lgsr.model.Checkpoint c = resumeFrom;
         Map<String, Object> r = c.resume();
-        if (!model.equals(c.model())) throw new IllegalArgumentException("--resume: " + resumePath + " holds a model of another shape than this run's");
+        if (neural != null ? !neural.equals(c.neural()) : !model.equals(c.model())) {
+            throw new IllegalArgumentException("--resume: " + resumePath + " holds a model of another shape than this run's");
+        }
         c.checkFits(data, resumePath);
         if (cfg.joint() && r.get("global") instanceof Map<?, ?> counters) {
             engine.global().restore(new GlobalState(c.global(), (Map<String, Object>) counters));

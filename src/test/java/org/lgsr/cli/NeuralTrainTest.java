@@ -10,23 +10,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.lgsr.model.Checkpoint;
+import org.lgsr.model.cpu.NeuralScorer;
+import org.lgsr.model.neural.NeuralConfig;
+import org.lgsr.model.neural.NeuralKind;
+import org.lgsr.model.neural.NeuralLayout;
+import org.lgsr.model.neural.NeuralParameters;
 
-/** {@code lgsr train --variant stamp|gru4rec|narm|srgnn|lgsr-h} (docs/baselines-neural.md) on the synthetic default data. */
+/**
+ * {@code lgsr train --variant stamp|gru4rec|narm|srgnn|lgsr-h} (docs/baselines-neural.md) on the synthetic default data,
+ * with its checkpoints (evaluate, and the commands that refuse them; resume: ResumeTest).
+ */
 class NeuralTrainTest {
     @TempDir
     Path dir;
+
+    /** The synthetic default dataset, as lgsr train loads it. */
+    static final org.lgsr.data.SessionDataset SYNTH = org.lgsr.data.SyntheticData.generate(org.lgsr.data.SyntheticData.Config.defaults());
 
     private static JsonObject report(Path f) throws Exception {
         return JsonParser.parseString(Files.readString(f)).getAsJsonObject();
     }
 
     @Test
-    void stampTrainsFiveStepsAndWritesAReportWithoutCheckpoints() throws Exception {
+    void stampTrainsFiveStepsAndWritesAReportAndCheckpoints() throws Exception {
         Path report = dir.resolve("stamp.json");
         CliTest.Run r = CliTest.run("train", "--variant", "stamp", "--epochs", "1", "--max-steps", "5", "--threads", "1", "--report", report.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("device: cpu (--device auto: --variant stamp runs on the CPU engine only)"), r.err());
-        assertTrue(r.err().contains("checkpoints: none for --variant stamp"), r.err());
+        assertFalse(r.err().contains("checkpoints:"), r.err());
         assertTrue(r.out().contains("epoch 1/1  loss") && r.out().contains("(5 of ") && r.out().contains("P@20"), r.out());
         JsonObject j = report(report);
         assertEquals("completed", j.get("status").getAsString());
@@ -40,10 +54,74 @@ class NeuralTrainTest {
         assertEquals(5, e1.get("steps").getAsInt());
         double p20 = e1.getAsJsonObject("test").get("P@20").getAsDouble();
         assertTrue(p20 >= 0 && p20 <= 100, "P@20 " + p20);
-        assertFalse(j.has("checkpoints"));
-        try (var files = Files.list(dir)) {
-            assertEquals(1, files.count(), "the report only: no checkpoint folder");
+        // the checkpoints beside the report, as an LGSR run's: epoch-1.lgsr and best.lgsr, named in the report
+        Path ck = dir.resolve("stamp.ckpt");
+        assertTrue(Files.isRegularFile(ck.resolve("epoch-1.lgsr")) && Files.isRegularFile(ck.resolve("best.lgsr")));
+        assertEquals(ck.resolve("best.lgsr").toString(), j.getAsJsonObject("checkpoints").get("best").getAsString());
+        assertEquals(1, j.get("bestCheckpointEpoch").getAsInt());
+        assertFalse(j.getAsJsonObject("model").has("checkpoints"));
+        Checkpoint c = Checkpoint.read(ck.resolve("best.lgsr"));
+        assertTrue(c.isNeural() && c.resumable());
+        assertEquals(new NeuralConfig(NeuralKind.STAMP, n, d, 19, (float) j.getAsJsonObject("config").get("lambda2").getAsDouble()), c.neural());
+        assertEquals(n * d + 5 * d * d + 4 * d, c.params().length);
+        assertEquals(1, c.epoch());
+        assertEquals(5, ((Number) c.resume().get("step")).intValue());
+        for (String k : new String[] {"P@10", "MRR@10", "P@20", "MRR@20"}) {
+            assertEquals(e1.getAsJsonObject("test").get(k).getAsDouble(), c.metrics().get(k), k);
         }
+    }
+
+    /**
+     * Each neural model's checkpoint, read back into its scorer (batches of 512, where the run's were 64 or 100),
+     * gives its epoch's test figures exactly, and lgsr evaluate prints them; lgsr export and lgsr attention refuse it
+     * in one line that names the file (and write nothing).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"stamp", "gru4rec", "narm", "srgnn", "lgsr-h"})
+    void aNeuralCheckpointEvaluatesToItsEpochsFigures(String variant) throws Exception {
+        Path report = dir.resolve(variant + ".json");
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--variant", variant, "--epochs", "2", "--max-steps", "3",
+                "--dim", "16", "--threads", "1", "--no-compare", "--report", report.toString()));
+        if (!variant.equals("srgnn")) args.addAll(java.util.List.of("--batch", "64")); // srgnn: its own 100
+        if (variant.equals("narm")) args.addAll(java.util.List.of("--hidden", "12"));
+        if (variant.equals("lgsr-h")) args.addAll(java.util.List.of("--g-max-batches", "2"));
+        CliTest.Run r = CliTest.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        JsonObject j = report(report);
+        int[] ks = {10, 20};
+        for (int e = 1; e <= 2; e++) {
+            Path ck = dir.resolve(variant + ".ckpt/epoch-" + e + ".lgsr");
+            JsonObject test = j.getAsJsonArray("epochs").get(e - 1).getAsJsonObject().getAsJsonObject("test");
+            Checkpoint c = Checkpoint.read(ck);
+            assertEquals(e, c.epoch());
+            NeuralParameters p = new NeuralParameters(new NeuralLayout(c.neural()));
+            System.arraycopy(c.params(), 0, p.w, 0, p.w.length);
+            org.lgsr.eval.Metrics m;
+            try (NeuralScorer s = new NeuralScorer(c.neural(), p, 512, 2)) {
+                m = new org.lgsr.eval.Evaluator(ks, 2).evaluate(s, SYNTH.test());
+            }
+            for (int k : ks) {
+                assertEquals(test.get("P@" + k).getAsDouble(), m.precision(k), variant + " epoch " + e + " P@" + k);
+                assertEquals(test.get("MRR@" + k).getAsDouble(), m.mrr(k), variant + " epoch " + e + " MRR@" + k);
+            }
+            CliTest.Run ev = CliTest.run("evaluate", "--model", ck.toString());
+            assertEquals(0, ev.code(), ev.err());
+            String want = String.format(java.util.Locale.ROOT, "%s (%s, epoch %d) on synth: P@10 %.2f  MRR@10 %.2f  P@20 %.2f  MRR@20 %.2f", ck, variant, e,
+                    test.get("P@10").getAsDouble(), test.get("MRR@10").getAsDouble(), test.get("P@20").getAsDouble(), test.get("MRR@20").getAsDouble());
+            assertTrue(ev.out().startsWith(want), ev.out() + " vs " + want);
+        }
+        Path ck = dir.resolve(variant + ".ckpt/best.lgsr");
+        Path out = dir.resolve("e.tsv");
+        CliTest.assertOneLineError(CliTest.run("export", "--model", ck.toString(), "--format", "tsv", "--output", out.toString()),
+                ck + ": a checkpoint of a neural model (" + variant + "); lgsr export works on the LGSR module only");
+        assertFalse(Files.exists(out));
+        Path att = dir.resolve("att");
+        CliTest.assertOneLineError(CliTest.run("attention", "--model", ck.toString(), "--output", att.toString()),
+                ck + ": a checkpoint of a neural model (" + variant + "); lgsr attention works on the LGSR module only");
+        CliTest.assertOneLineError(CliTest.run("attention", "--model", ck.toString(), "--session", "5 9 14"),
+                ck + ": a checkpoint of a neural model (" + variant + "); lgsr attention works on the LGSR module only");
+        assertFalse(Files.exists(att));
+        assertFalse(Files.exists(dir.resolve(variant + ".ckpt/best-attention")));
     }
 
     @Test
@@ -142,16 +220,34 @@ class NeuralTrainTest {
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "stamp", "--dropout", "0.2"), "--dropout");
     }
 
-    /** lgsr experiment passes --checkpoint-dir to every training cell: a neural cell runs on without checkpoints. */
+    /**
+     * The checkpoint flags act on a neural run as on an LGSR one: lgsr experiment's --checkpoint-dir DIR --keep 0 leaves
+     * DIR/best.lgsr only (the best of two epochs by test P@20), and --no-checkpoints none.
+     */
     @Test
-    void aCheckpointFolderIsIgnoredInOneLine() throws Exception {
+    void theCheckpointFlagsApply() throws Exception {
         Path report = dir.resolve("r.json");
-        Path ck = dir.resolve("models");
-        CliTest.Run r = CliTest.run("train", "--variant", "gru4rec", "--epochs", "1", "--max-steps", "2", "--dim", "16", "--batch", "64",
+        Path ck = dir.resolve("models/cell");
+        CliTest.Run r = CliTest.run("train", "--variant", "gru4rec", "--epochs", "2", "--max-steps", "2", "--dim", "16", "--batch", "64",
                 "--device", "cpu", "--threads", "1", "--no-compare", "--checkpoint-dir", ck.toString(), "--keep", "0", "--report", report.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("checkpoints: none for --variant gru4rec (the checkpoint format holds the LGSR module only; --checkpoint-dir ignored)"), r.err());
-        assertFalse(Files.exists(ck));
-        assertEquals("completed", report(report).get("status").getAsString());
+        try (var files = Files.list(ck)) {
+            assertEquals(java.util.List.of("best.lgsr"), files.map(f -> f.getFileName().toString()).toList());
+        }
+        JsonObject j = report(report);
+        var epochs = j.getAsJsonArray("epochs");
+        double p1 = epochs.get(0).getAsJsonObject().getAsJsonObject("test").get("P@20").getAsDouble();
+        double p2 = epochs.get(1).getAsJsonObject().getAsJsonObject("test").get("P@20").getAsDouble();
+        int best = p2 > p1 ? 2 : 1;
+        assertEquals(best, Checkpoint.read(ck.resolve("best.lgsr")).epoch());
+        assertEquals(best, j.get("bestCheckpointEpoch").getAsInt());
+        assertFalse(Files.exists(dir.resolve("r.ckpt")), "--checkpoint-dir: nothing beside the report");
+
+        Path report2 = dir.resolve("none.json");
+        CliTest.Run n = CliTest.run("train", "--variant", "stamp", "--epochs", "1", "--max-steps", "1", "--dim", "16", "--batch", "64",
+                "--threads", "1", "--no-compare", "--no-checkpoints", "--report", report2.toString());
+        assertEquals(0, n.code(), n.err());
+        assertFalse(Files.exists(dir.resolve("none.ckpt")));
+        assertFalse(report(report2).has("checkpoints"));
     }
 }

@@ -95,4 +95,56 @@ class RecommendTest {
         CliTest.assertOneLineError(CliTest.run("recommend", "--model", model.toString()), "give one of --session and --input");
         CliTest.assertOneLineError(CliTest.run("recommend", "--model", model.toString(), "--session", "1", "--k", "0"), "--k: must be >= 1");
     }
+
+    /**
+     * A neural model's checkpoint: the top K against the float64 reference of its kind (NeuralReference's session
+     * vector s, then s . out[j] for every item j), a session with a repeated item (SR-GNN's graph merges it), and a
+     * batch whose lines match the same sessions scored alone.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"stamp", "gru4rec", "narm", "srgnn"})
+    @SuppressWarnings("unchecked")
+    void aNeuralModelsTopKMatchesItsReference(String variant) throws Exception {
+        Path rep = dir.resolve(variant + ".json");
+        CliTest.Run t = CliTest.run("train", "--variant", variant, "--epochs", "1", "--max-steps", "4", "--dim", "16", "--batch", "64",
+                "--lr", "0.01", "--threads", "1", "--no-compare", "--report", rep.toString());
+        assertEquals(0, t.code(), t.err());
+        Path ck = dir.resolve(variant + ".ckpt/best.lgsr");
+        Checkpoint c = Checkpoint.read(ck);
+        org.lgsr.model.neural.NeuralConfig nc = c.neural();
+        int[] session = {214, 8, 15, 8};
+        CliTest.Run r = CliTest.run("recommend", "--model", ck.toString(), "--session", "214 8 15 8", "--k", "10");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> j = new com.google.gson.Gson().fromJson(r.out().strip(), Map.class);
+        List<Double> items = (List<Double>) j.get("items"), scores = (List<Double>) j.get("scores");
+        assertEquals(10, items.size());
+        org.lgsr.model.neural.NeuralReference ref = new org.lgsr.model.neural.NeuralReference(nc);
+        double[] th = new double[c.params().length];
+        for (int i = 0; i < th.length; i++) th[i] = c.params()[i];
+        Batch bt = new Batch(1, nc.maxLen());
+        bt.fill(new org.lgsr.data.Samples(new org.lgsr.data.Sessions(new int[] {0, session.length}, session), new int[] {1}), null, 0, 1);
+        double[] sv = ref.sessionVectors(th, bt)[0];
+        int n = nc.numItems(), d = nc.dim(), o = ref.layout().out.offset();
+        double[] want = new double[n];
+        double scale = 0;
+        for (int i = 1; i < n; i++) {
+            for (int k = 0; k < d; k++) want[i] += sv[k] * th[o + i * d + k];
+            scale = Math.max(scale, Math.abs(want[i]));
+        }
+        assertTrue(scale > 0, "the reference scores are not all zero");
+        double[] sorted = java.util.Arrays.copyOfRange(want, 1, n);
+        java.util.Arrays.sort(sorted);
+        double tenth = sorted[sorted.length - 10];
+        for (int i = 0; i < 10; i++) {
+            int id = items.get(i).intValue();
+            assertEquals(want[id], scores.get(i), 1e-4 * scale, variant + ": score of item " + id);
+            assertTrue(want[id] >= tenth - 1e-4 * scale, variant + ": item " + id + " is in the reference's top 10");
+            if (i > 0) assertTrue(scores.get(i - 1) >= scores.get(i), "descending");
+        }
+        Path in = dir.resolve(variant + "-sessions.txt");
+        Files.writeString(in, "5 9 14\n214 8 15 8\n77\n");
+        CliTest.Run b = CliTest.run("recommend", "--model", ck.toString(), "--input", in.toString(), "--k", "10");
+        assertEquals(0, b.code(), b.err());
+        assertEquals(r.out().strip().replace("\"line\": 1", "\"line\": 2"), b.out().strip().split("\n")[1]);
+    }
 }

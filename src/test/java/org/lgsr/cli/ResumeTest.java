@@ -1,5 +1,6 @@
 package org.lgsr.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,13 +14,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.lgsr.model.Checkpoint;
 
 /**
  * A run killed with SIGKILL in the middle of an epoch, resumed from its last checkpoint with
  * {@code lgsr train --resume}, gives the losses and metrics of a run that never stopped, to the
  * last bit ({@code --threads 1}); for LGSR-C, LGSR-A and full LGSR, the latter both with the
  * default pre-training (L_g done after epoch 1) and with L_g still training after the kill (its
- * tables, moments and counters come back from the checkpoint: the passes' losses match too).
+ * tables, moments and counters come back from the checkpoint: the passes' losses match too); and
+ * for the neural models (STAMP, GRU4Rec, NARM, SR-GNN, LGSR-H), whose checkpoints hold the same bits too.
  */
 class ResumeTest {
     @ParameterizedTest
@@ -69,9 +72,73 @@ class ResumeTest {
                 "--no-compare", "--keep", "3")));
     }
 
+    /**
+     * The neural models (docs/baselines-neural.md), killed with SIGKILL once epoch 1's checkpoint is there and resumed:
+     * STAMP, and LGSR-H with L_g training in both epochs (its tables, moments and counters come back too). Besides the
+     * report's numbers, epoch 2's checkpoints hold the same bits (parameters, Adam's moments, L_g's tables).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"stamp", "lgsr-h"})
+    void aKilledNeuralRunResumesToTheSameBits(String variant) throws Exception {
+        List<String> common = new ArrayList<>(List.of("train", "--variant", variant, "--epochs", "2", "--max-steps", "20", "--dim", "16",
+                "--batch", "64", "--threads", "1", "--no-compare", "--keep", "3"));
+        if (variant.equals("lgsr-h")) common.addAll(List.of("--g-max-batches", "3", "--g-epochs", "0", "--g-stop-delta", "0"));
+        Path dir = killAndResume(variant, common);
+        sameState(Checkpoint.read(dir.resolve("a.ckpt/epoch-2.lgsr")), Checkpoint.read(dir.resolve("b.ckpt/epoch-2.lgsr")), variant);
+    }
+
+    /**
+     * Every neural model, 2 epochs straight against the same run resumed from its epoch-1 checkpoint for its second
+     * epoch (the straight run's epoch-2 checkpoint, best.lgsr and report are taken aside and removed first, so that
+     * what is compared is what the resumed run wrote): the same bits in the checkpoint and the same report figures.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"stamp", "gru4rec", "narm", "srgnn", "lgsr-h", "lgsr-h, L_g every epoch"})
     @SuppressWarnings("unchecked")
-    static void killAndResume(String variant, List<String> common) throws Exception {
-        killAndResume(variant, common, false);
+    void aNeuralRunResumedAfterEpoch1GivesTheUninterruptedRunsBits(String variant) throws Exception {
+        Path dir = Files.createTempDirectory("lgsr-resume-neural");
+        String v = variant.split(",")[0];
+        List<String> args = new ArrayList<>(List.of("train", "--variant", v, "--epochs", "2", "--dim", "16", "--batch", "64", "--max-steps", "4",
+                "--threads", "1", "--no-compare", "--keep", "2", "--report", dir.resolve("a.json").toString()));
+        if (v.equals("narm")) args.addAll(List.of("--hidden", "8"));
+        if (v.equals("lgsr-h")) args.addAll(List.of("--g-max-batches", "3"));
+        if (variant.contains("every epoch")) args.addAll(List.of("--g-epochs", "0", "--g-stop-delta", "0"));
+        CliTest.Run ra = CliTest.run(args.toArray(String[]::new));
+        assertEquals(0, ra.code(), ra.err());
+        Path ck = dir.resolve("a.ckpt");
+        Map<String, Object> ja = new com.google.gson.Gson().fromJson(Files.readString(dir.resolve("a.json")), Map.class);
+        Checkpoint straight = Checkpoint.read(ck.resolve("epoch-2.lgsr"));
+        assertTrue(straight.isNeural() && straight.resumable(), variant);
+        for (String f : new String[] {"a.json", "a.ckpt/epoch-2.lgsr", "a.ckpt/best.lgsr"}) Files.delete(dir.resolve(f));
+
+        CliTest.Run rb = CliTest.run("train", "--resume", ck.resolve("epoch-1.lgsr").toString());
+        assertEquals(0, rb.code(), rb.err());
+        assertTrue(rb.out().contains("resumed from " + ck.resolve("epoch-1.lgsr") + ": epoch 1 of 2 done, Adam step 4"), rb.out());
+        assertEquals(variant.contains("every epoch"), rb.out().contains("epoch 2/2  L_g pass 1/2"), rb.out());
+        Map<String, Object> jb = new com.google.gson.Gson().fromJson(Files.readString(dir.resolve("a.json")), Map.class);
+        assertEquals("completed", jb.get("status"));
+        sameReports(ja, jb, 2, variant, false);
+        sameState(straight, Checkpoint.read(ck.resolve("epoch-2.lgsr")), variant);
+        assertTrue(Files.isRegularFile(ck.resolve("best.lgsr")), "the resumed run writes best.lgsr again");
+    }
+
+    /** Two checkpoints of the same epoch hold the same model and run state, bit for bit. */
+    static void sameState(Checkpoint a, Checkpoint b, String what) {
+        assertEquals(a.neural(), b.neural(), what);
+        assertEquals(a.model(), b.model(), what);
+        assertEquals(a.epoch(), b.epoch(), what);
+        assertArrayEquals(a.params(), b.params(), what + ": parameters");
+        assertArrayEquals(a.adamM(), b.adamM(), what + ": Adam's m");
+        assertArrayEquals(a.adamV(), b.adamV(), what + ": Adam's v");
+        assertEquals(a.global().keySet(), b.global().keySet(), what + ": L_g's tables");
+        for (String k : a.global().keySet()) assertArrayEquals(a.global().get(k), b.global().get(k), what + ": L_g's " + k);
+        assertEquals(a.metrics(), b.metrics(), what + ": metrics");
+        for (String k : new String[] {"step", "epochsDone", "global"}) assertEquals(a.resume().get(k), b.resume().get(k), what + ": resume." + k);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Path killAndResume(String variant, List<String> common) throws Exception {
+        return killAndResume(variant, common, false);
     }
 
     /** Numbers equal, or with {@code approx} within 1e-5 relative (metrics in percent: 0.05 points), maps and lists alike. */
@@ -90,7 +157,8 @@ class ResumeTest {
         }
     }
 
-    static void killAndResume(String variant, List<String> common, boolean approx) throws Exception {
+    /** Runs {@code common} straight (report a.json) and killed and resumed (b.json) in a new folder, compares their reports, and returns the folder. */
+    static Path killAndResume(String variant, List<String> common, boolean approx) throws Exception {
         Path dir = Files.createTempDirectory("lgsr-resume");
         // the run that never stops
         List<String> a = new ArrayList<>(common);
@@ -127,6 +195,13 @@ class ResumeTest {
         Map<String, Object> ja = new com.google.gson.Gson().fromJson(Files.readString(dir.resolve("a.json")), Map.class);
         Map<String, Object> jb = new com.google.gson.Gson().fromJson(Files.readString(dir.resolve("b.json")), Map.class);
         assertEquals("completed", jb.get("status"));
+        sameReports(ja, jb, epochs, variant, approx);
+        return dir;
+    }
+
+    /** The figures of two reports of {@code epochs} epochs agree (the losses, steps and test metrics of each epoch, its L_g passes, the best figures). */
+    @SuppressWarnings("unchecked")
+    static void sameReports(Map<String, Object> ja, Map<String, Object> jb, int epochs, String variant, boolean approx) {
         List<Map<String, Object>> ea = (List<Map<String, Object>>) ja.get("epochs"), eb = (List<Map<String, Object>>) jb.get("epochs");
         assertEquals(epochs, eb.size());
         for (int e = 0; e < epochs; e++) {

@@ -182,15 +182,21 @@ class ExperimentTest {
         assertEquals(plan.get(0).hash(), plan2.get(0).hash());
     }
 
-    /** With saved models the harness draws Figures 7 and 8 (lgsr attention) for each training cell, and links them in the table. */
+    /**
+     * With saved models the harness draws Figures 7 and 8 (lgsr attention) for each training cell of the LGSR module, and
+     * links them in the table; a neural cell's model is saved too, and skipped here in a line (it has no such attention).
+     */
     @Test
     void attentionFiguresFromTheSavedModels() throws Exception {
         Path out = dir.resolve("att");
         Path f = spec("{\"name\": \"a\", \"out\": \"" + out.toString().replace("\\", "/") + "\", \"checkpoints\": true,"
                 + " \"common\": [\"--epochs\", \"1\", \"--max-steps\", \"3\", \"--dim\", \"16\", \"--threads\", \"1\"],"
-                + " \"cells\": [{\"id\": \"c\", \"method\": \"lgsr-c\"}], \"figures\": [\"attention\"]}");
-        run(0, "experiment", f.toString());
+                + " \"cells\": [{\"id\": \"c\", \"method\": \"lgsr-c\"}, {\"id\": \"s\", \"method\": \"stamp\"}], \"figures\": [\"attention\"]}");
+        String printed = run(0, "experiment", f.toString());
         assertTrue(Files.isRegularFile(out.resolve("models/synth-c-s1/best.lgsr")), "the run's best model is kept");
+        assertTrue(org.lgsr.model.Checkpoint.read(out.resolve("models/synth-s-s1/best.lgsr")).isNeural(), "the neural cell's best model is kept");
+        assertTrue(printed.contains("attention: synth-s-s1 is a neural model (stamp); Figures 7 and 8 are of the LGSR module"), printed);
+        assertFalse(Files.exists(out.resolve("attention-synth-s-s1")));
         String table = Files.readString(out.resolve("table.md"));
         for (String png : List.of("attention-synth-c-s1/attention-self-1.png", "attention-synth-c-s1/attention-aggregation-2.png")) {
             assertTrue(ImageIO.read(out.resolve(png).toFile()) != null, png);

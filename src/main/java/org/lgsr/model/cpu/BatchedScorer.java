@@ -19,6 +19,10 @@ abstract class BatchedScorer implements BatchScorer, AutoCloseable {
         this.batch = new Batch(batchSize, maxLen);
     }
 
+    /** Frees the engine (no checked exception). */
+    @Override
+    public abstract void close();
+
     /** Scores of every item for the batch's rows, row-major into {@code out}. */
     protected abstract void scoreBatch(Batch b, float[] out);
 

@@ -8,13 +8,19 @@ import org.lgsr.model.Parameters;
 
 /** Scores sessions with a saved model and keeps the top K of each (CPU). */
 public final class Recommender implements AutoCloseable {
-    private final CpuScorer scorer;
+    private final BatchedScorer scorer;
     private final int numItems;
     private float[] buf = new float[0];
 
     /** A recommender over parameters {@code p} of a model {@code cfg}: up to {@code batch} sessions per call. */
     public Recommender(org.lgsr.model.ModelConfig cfg, Parameters p, int batch, int threads) {
         this.scorer = new CpuScorer(cfg, p, batch, threads);
+        this.numItems = cfg.numItems();
+    }
+
+    /** A recommender over the parameters {@code p} of a neural model {@code cfg} (STAMP, GRU4Rec, NARM, SR-GNN); {@code p} must not change. */
+    public Recommender(org.lgsr.model.neural.NeuralConfig cfg, org.lgsr.model.neural.NeuralParameters p, int batch, int threads) {
+        this.scorer = new NeuralScorer(cfg, p, batch, threads);
         this.numItems = cfg.numItems();
     }
 
