@@ -65,8 +65,7 @@ public final class NeuralCpuModel implements AutoCloseable {
     private final class Scratch {
         final int mx = Math.max(d, h);
         final float[] v1 = new float[3 * mx], v2 = new float[3 * mx], v3 = new float[2 * mx], v4 = new float[2 * mx];
-        final float[] rows1 = new float[T * 3 * mx], rows2 = new float[T * 3 * mx], rows3 = new float[T * 2 * mx];
-        final float[] rows4 = new float[T * mx], rows5 = new float[T * mx], rows6 = new float[T * mx], rows7 = new float[T * mx];
+        final float[] dpre = new float[T * mx]; // the attention pre-activations' gradient (STAMP, NARM)
         final boolean[] edge = new boolean[T * T];
         // the GRU's chunk-wide buffers: rows of the chunk (at most rmax), their (row, step) pairs (at most rmax T)
         final int rmax = cap / CHUNKS + 2;
@@ -290,7 +289,7 @@ public final class NeuralCpuModel implements AutoCloseable {
     /** Backward of row b from dsf[b]: dense gradients into gr (offsets relative to the dense block), dLoss/dx_i into dX. */
     private void stampBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
         final int t = bt.len[b], base = b * T * d, xt = base + (t - 1) * d, bd = b * d;
-        float[] dus = sc.v1, dut = sc.v2, dma = sc.v3, dsum = sc.v4, dpre = sc.rows3;
+        float[] dus = sc.v1, dut = sc.v2, dma = sc.v3, dsum = sc.v4, dpre = sc.dpre;
         for (int c = 0; c < d; c++) {
             float hs = HS[bd + c], ht = HT[bd + c];
             dus[c] = dsf[bd + c] * ht * (1 - hs * hs);
@@ -453,7 +452,7 @@ public final class NeuralCpuModel implements AutoCloseable {
 
     private void narmBackward(float[] w, Batch bt, int b, Scratch sc, float[] gr) {
         final int t = bt.len[b], hb = b * (T + 1) * h, htO = hb + t * h, ob = b * T * h, cb = b * 2 * h, bd = b * d;
-        final float[] dcat = sc.v2, dq1 = sc.v4, dpre = sc.rows5, dHx = DHX;
+        final float[] dcat = sc.v2, dq1 = sc.v4, dpre = sc.dpre, dHx = DHX;
         final int xo = b * T * h; // row b's block of DHX
         outerAdd(CAT, cb, 1, 2 * h, dsf, bd, d, gr, L.WB.offset() - g0);
         mm(dsf, bd, 1, d, WBT, 0, 2 * h, null, 0, dcat, 0);
