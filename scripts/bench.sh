@@ -11,6 +11,9 @@
 #                                          as GFLOP/s, % of peak, pairs/s (medians)
 #   scripts/bench.sh recommend             JMH: lgsr recommend's sessions per second at batch 1
 #                                          and 512 (yoochoose64's shape, top 20, all processors)
+#   scripts/bench.sh neural [WARM ITERS]   JMH: the neural models' training step and encoder
+#                                          alone (yoochoose64's shape, each model's width and
+#                                          batch), printed as samples/s (medians)
 #   scripts/bench.sh load                  JMH: time to load diginetica and yoochoose64
 #                                          (cold JVM per fork, -Xmx300m)
 #   scripts/bench.sh JMH-REGEX [JMH ARGS]  any JMH benchmark of the jar
@@ -26,8 +29,9 @@ case "${1:-}" in
   score) shift; exec "${java[@]}" -cp "$jar" org.lgsr.bench.ScoreStepBench "$@" ;;
   nce) shift; exec "${java[@]}" -cp "$jar" org.lgsr.bench.NceBench "$@" ;;
   recommend) shift; exec "${java[@]}" -cp "$jar" org.lgsr.bench.RecommendBench "$@" ;;
+  neural) shift; exec "${java[@]}" -cp "$jar" org.lgsr.bench.NeuralStepBench "$@" ;;
   graph) shift; exec "${java[@]}" -Xmx8g -cp "$jar" org.lgsr.bench.GraphBench "${1:-yoochoose64}" "${LGSR_DATA:-data}" "${@:2}" ;;
   load) shift; exec "${java[@]}" -cp "$jar" org.openjdk.jmh.Main DatasetLoad -f 5 "$@" ;;
-  "") sed -n '2,17p' "$0"; exit 2 ;;
+  "") sed -n '2,19p' "$0"; exit 2 ;;
   *) exec "${java[@]}" -cp "$jar" org.openjdk.jmh.Main "$@" ;;
 esac
