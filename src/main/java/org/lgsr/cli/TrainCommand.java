@@ -34,7 +34,8 @@ final class TrainCommand implements Runnable {
 
     @Option(names = "--variant", paramLabel = "V",
             description = {"lgsr (joint training with the global encoder), lgsr-c (the recommendation module alone), lgsr-a (s_f from f_t only);",
-                    "or a neural model on the CPU engine: the baselines of Table 2 stamp, gru4rec, narm, srgnn, and lgsr-h",
+                    "or a neural model on the CPU engine: the baselines of Table 2 stamp, gru4rec, narm, srgnn; gru4rec-top1",
+                    "(GRU4Rec trained as its paper: session-parallel, TOP1, Adagrad); lgsr-h",
                     "(SR-GNN's module with the global encoder, the paper's ablation) (docs/baselines-neural.md).",
                     "Default: " + DEFAULT_VARIANT + " (" + DEFAULT_WHY + ")."})
     String variant;
@@ -56,6 +57,9 @@ final class TrainCommand implements Runnable {
 
     /** STAMP's learning rate when --lr is not given: init_lr of the authors' logged yoochoose-1/64 run (docs/baselines-neural.md). */
     static final double STAMP_LR = 0.003;
+    /** GRU4Rec's training (its paper's best setting on RSC15 with TOP1: Adagrad at 0.01, mini-batches of 50 sessions). */
+    static final double GRU4REC_TOP1_LR = 0.01;
+    static final int GRU4REC_TOP1_BATCH = 50;
     /** NARM's embedding and GRU widths (its paper's experimental setup). */
     static final int NARM_DIM = 50, NARM_HIDDEN = 100;
     /** SR-GNN's batch, schedule and L2 (its paper and public code: lr decayed by 0.1 every 3 epochs, l2 1e-5). */
@@ -241,12 +245,21 @@ final class TrainCommand implements Runnable {
         if (variant != null) TrainConfig.checkVariant(variant);
         org.lgsr.model.neural.NeuralKind neural = variant == null ? null : TrainConfig.neuralKind(variant);
         boolean stampLr = lr == null && neural == org.lgsr.model.neural.NeuralKind.STAMP;
+        boolean top1 = TrainConfig.GRU4REC_TOP1.equals(variant);
+        java.util.List<String> ownDefaults = new java.util.ArrayList<>(); // a model's published settings, where a flag is not given
+        if (top1 && lr == null) {
+            lr = GRU4REC_TOP1_LR;
+            ownDefaults.add("--lr " + GRU4REC_TOP1_LR);
+        }
         if (lr == null) lr = stampLr ? STAMP_LR : 0.001;
         var given = spec.commandLine().getParseResult();
         if (hidden != null && neural != org.lgsr.model.neural.NeuralKind.NARM) {
             throw new IllegalArgumentException("--hidden: only --variant narm has a hidden width of its own");
         }
-        java.util.List<String> ownDefaults = new java.util.ArrayList<>(); // a model's published settings, where a flag is not given
+        if (top1 && !given.hasMatchedOption("--batch")) {
+            batch = GRU4REC_TOP1_BATCH;
+            ownDefaults.add("--batch " + GRU4REC_TOP1_BATCH);
+        }
         if (neural == org.lgsr.model.neural.NeuralKind.NARM) {
             if (!given.hasMatchedOption("--dim")) {
                 dim = NARM_DIM;

@@ -12,6 +12,7 @@ public final class PaperNumbers {
             "spop", Map.of("yoochoose64", new Pair(30.44, 18.35), "yoochoose4", new Pair(27.08, 17.75), "diginetica", new Pair(21.06, 13.68)),
             "itemknn", Map.of("yoochoose64", new Pair(51.60, 21.81), "yoochoose4", new Pair(52.31, 21.70), "diginetica", new Pair(35.75, 11.57)),
             "gru4rec", Map.of("yoochoose64", new Pair(60.64, 22.89), "yoochoose4", new Pair(59.53, 22.60), "diginetica", new Pair(29.45, 8.33)),
+            "gru4rec-top1", Map.of("yoochoose64", new Pair(60.64, 22.89), "yoochoose4", new Pair(59.53, 22.60), "diginetica", new Pair(29.45, 8.33)),
             "narm", Map.of("yoochoose64", new Pair(68.32, 28.63), "yoochoose4", new Pair(69.73, 29.23), "diginetica", new Pair(49.70, 16.17)),
             "stamp", Map.of("yoochoose64", new Pair(68.74, 29.67), "yoochoose4", new Pair(70.44, 30.00), "diginetica", new Pair(45.64, 14.32)),
             "srgnn", Map.of("yoochoose64", new Pair(70.57, 30.94), "yoochoose4", new Pair(71.36, 31.89), "diginetica", new Pair(50.73, 17.59)),

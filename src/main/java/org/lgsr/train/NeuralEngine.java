@@ -23,7 +23,8 @@ import org.lgsr.util.Parallel;
  * and the epochs done: the sample order of epoch e is drawn from (seed, e), so nothing else is needed. LGSR-H ({@code --variant lgsr-h})
  * adds the global encoder of full LGSR: its passes ({@link GlobalPhase}) move SR-GNN's item table, the
  * one that embeds the graph's nodes and scores the items, with an Adam of their own, exactly as they
- * move the LGSR module's {@code E}.
+ * move the LGSR module's {@code E}. {@code --variant gru4rec-top1} trains GRU4Rec's parameters the way its paper does
+ * ({@link Gru4RecParallel}: session-parallel mini-batches, TOP1, Adagrad) and evaluates them like {@code gru4rec}.
  * Deterministic for a seed and independent of the thread count.
  */
 public final class NeuralEngine implements TrainingEngine {
@@ -36,6 +37,7 @@ public final class NeuralEngine implements TrainingEngine {
     private final Parallel par;
     private final GlobalPhase globalPhase;
     private final Global global;
+    private final Gru4RecParallel parallel;
     private int epoch;
 
     /** An engine for a run; {@code trainSessions} feed the global encoder's graph when the run is joint ({@link TrainConfig#joint()}). */
@@ -47,6 +49,7 @@ public final class NeuralEngine implements TrainingEngine {
         this.globalPhase = cfg.joint() ? new GlobalPhase(trainSessions, model.numItems(), model.dim(), params.w, params.layout.in.offset(),
                 cfg.global(), cfg.seed(), cfg.threads()) : null;
         this.global = globalPhase == null ? null : globalPhase.view();
+        this.parallel = TrainConfig.GRU4REC_TOP1.equals(cfg.variant()) ? new Gru4RecParallel(params, trainSessions, cfg.batchSize(), cfg.seed()) : null;
         this.engine = new NeuralCpuModel(model, cfg.batchSize(), cfg.threads());
         this.batch = new Batch(cfg.batchSize(), model.maxLen());
         this.par = new Parallel(cfg.threads());
@@ -69,6 +72,7 @@ public final class NeuralEngine implements TrainingEngine {
 
     @Override
     public RecTrainer.EpochStats trainEpoch(Samples train, int maxSteps, RecTrainer.StepListener listener, BooleanSupplier stop) {
+        if (parallel != null) return parallel.epoch(epoch++, schedule.at(params.step), maxSteps, listener, stop);
         int N = train.size();
         int[] order = RecTrainer.epochOrder(N, cfg.seed(), epoch);
         long[] before = engine.times.clone();

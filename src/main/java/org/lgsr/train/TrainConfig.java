@@ -45,7 +45,10 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
     }
 
     /** The names {@code --variant} knows, in the order an error lists them. */
-    public static final String KNOWN_VARIANTS = "lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, narm, srgnn";
+    public static final String KNOWN_VARIANTS = "lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, gru4rec-top1, narm, srgnn";
+
+    /** GRU4Rec trained as its paper trains it: session-parallel mini-batches, TOP1 over in-batch negatives, Adagrad. */
+    public static final String GRU4REC_TOP1 = "gru4rec-top1";
 
     /** LGSR-H (the paper's ablation, Figure 3): SR-GNN's module as the recommendation module, trained jointly with the global encoder. */
     public static final String LGSR_H = "lgsr-h";
@@ -57,7 +60,9 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
 
     /** The neural model behind a run variant name ({@code lgsr-h}: SR-GNN's), or null for the LGSR module's variants. */
     public static NeuralKind neuralKind(String name) {
-        return LGSR_H.equals(name) ? NeuralKind.SRGNN : NeuralKind.byName(name);
+        if (LGSR_H.equals(name)) return NeuralKind.SRGNN;
+        if (GRU4REC_TOP1.equals(name)) return NeuralKind.GRU4REC;
+        return NeuralKind.byName(name);
     }
 
     /** The LGSR module variant behind a run variant name (the neural baselines have none). */

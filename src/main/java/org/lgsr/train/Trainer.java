@@ -154,7 +154,9 @@ public final class Trainer {
                 case SRGNN -> "SR-GNN (Wu et al. 2019): one gated graph step over the session graph, soft-attention readout with the last item"
                         + (cfg.joint() ? "; LGSR-H: trained jointly with the global encoder L_g on its item table" : "");
             });
-            modelInfo.put("loss", "softmax cross-entropy over all items, per-prefix samples (docs/baselines-neural.md)");
+            modelInfo.put("loss", TrainConfig.GRU4REC_TOP1.equals(cfg.variant())
+                    ? "TOP1 over the other rows' targets, session-parallel mini-batches, Adagrad (GRU4Rec's own training; docs/baselines-neural.md)"
+                    : "softmax cross-entropy over all items, per-prefix samples (docs/baselines-neural.md)");
             modelInfo.put("dropout", "none");
             modelInfo.put("dim", neuralModel.dim());
             if (neural.hasHidden()) modelInfo.put("hidden", neuralModel.hidden());

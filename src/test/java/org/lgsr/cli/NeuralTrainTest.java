@@ -204,10 +204,33 @@ class NeuralTrainTest {
     }
 
     @Test
+    void gru4recTop1TrainsSessionParallelAndLearns() throws Exception {
+        Path report = dir.resolve("top1.json");
+        CliTest.Run r = CliTest.run("train", "--variant", "gru4rec-top1", "--epochs", "2", "--dim", "16", "--max-steps", "120",
+                "--device", "cpu", "--threads", "1", "--no-compare", "--no-checkpoints", "--report", report.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("gru4rec-top1: --lr 0.01 --batch 50 (the model's published settings where not given"), r.err());
+        JsonObject j = report(report);
+        assertEquals(50, j.getAsJsonObject("config").get("batchSize").getAsInt());
+        assertTrue(j.getAsJsonObject("model").get("loss").getAsString().startsWith("TOP1"), j.getAsJsonObject("model").toString());
+        // GRU4Rec's parameters: two item tables and the GRU, as --variant gru4rec
+        int n = j.getAsJsonObject("dataset").get("numItems").getAsInt(), d = 16;
+        assertEquals(2 * n * d + d * 3 * d + 3 * d + d * 2 * d + d * d, j.getAsJsonObject("model").get("parameters").getAsInt());
+        var epochs = j.getAsJsonArray("epochs");
+        JsonObject e1 = epochs.get(0).getAsJsonObject(), e2 = epochs.get(1).getAsJsonObject();
+        assertEquals(120, e1.get("steps").getAsInt());
+        assertEquals(120 * 50, e1.get("samples").getAsInt()); // one predicted click per row and step
+        // TOP1 of a fresh model: the scores are near zero, so each term is near sigmoid(0) + sigmoid(0) = 1
+        assertEquals(1.0, e1.get("firstStepLoss").getAsDouble(), 0.02);
+        assertTrue(e2.get("trainLoss").getAsDouble() < e1.get("firstStepLoss").getAsDouble() - 0.03, "TOP1 falls: " + e2.get("trainLoss"));
+        assertTrue(e2.getAsJsonObject("test").get("P@20").getAsDouble() > 20, "it ranks: " + e2.getAsJsonObject("test"));
+    }
+
+    @Test
     void badInputIsOneLine() {
         CliTest.Run r = CliTest.run("train", "--variant", "caser");
         CliTest.assertOneLineError(r, "--variant");
-        assertTrue(r.err().contains("known: lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, narm, srgnn"), r.err());
+        assertTrue(r.err().contains("known: lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, gru4rec-top1, narm, srgnn"), r.err());
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "stamp", "--hidden", "64"),
                 "--hidden: only --variant narm has a hidden width of its own");
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "narm", "--hidden", "0"), "--hidden: must be >= 1, got 0");

@@ -1,0 +1,271 @@
+package org.lgsr.train;
+
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+import org.lgsr.data.Sessions;
+import org.lgsr.model.cpu.RecTrainer;
+import org.lgsr.model.neural.NeuralLayout;
+import org.lgsr.model.neural.NeuralParameters;
+
+/**
+ * GRU4Rec trained as its paper trains it ({@code --variant gru4rec-top1}; docs/baselines-neural.md):
+ * session-parallel mini-batches, the other rows' targets as the negatives, the TOP1 loss and
+ * Adagrad. The parameters and the model are {@code --variant gru4rec}'s (input table E, GRU, output
+ * table O), so evaluation, reports and checkpoints are the same; only the training differs.
+ *
+ * <p><b>Mini-batches (Hidasi et al. 2016, section 3.1.1).</b> Each of the B rows follows one
+ * training session: at every step row i reads its session's current click and predicts the next;
+ * its GRU state is carried from step to step (not back-propagated through: one step of
+ * back-propagation, as the original) and reset to zero when the row moves on to the next session
+ * of the epoch's order ({@link RecTrainer#epochOrder}, sessions of one click left out). The epoch
+ * ends when a finished row finds no session left, as the original's.
+ *
+ * <p><b>Loss (section 3.1.3).</b> With the new states h_i and the scores R[i][j] = h_i . O[y_j] of
+ * the batch's targets y_1..y_B (row i's own target y_i; the others its negatives, section 3.1.2):
+ * <pre>
+ * TOP1 = 1/B sum_i 1/B sum_j ( sigmoid(R[i][j] - R[i][i]) + sigmoid(R[i][j]^2) )
+ * </pre>
+ * (j = i included, as in the original code: its first term is the constant 1/2, its second
+ * regularises the positive score). A target that occurs in two rows is a negative of the other.
+ *
+ * <p><b>Optimiser.</b> Adagrad: acc += g^2, w -= lr g / (sqrt(acc) + 1e-6), on the rows of E and O a
+ * step touches and on every GRU weight (rows without gradient do not change, so this is the dense
+ * Adagrad). The accumulator lives in the parameters' first-moment buffer ({@code m}), so
+ * checkpoints and resume carry it unchanged.
+ *
+ * <p>The arithmetic is in double precision throughout (the batch is small; a step's cost is its
+ * GRU products), and single-threaded, so a run is deterministic.
+ */
+final class Gru4RecParallel {
+    static final double EPS = 1e-6;
+
+    private final NeuralParameters p;
+    private final NeuralLayout L;
+    private final Sessions train;
+    private final int B, d;
+    private final long seed;
+    private final double[][] H;
+    // gradients of one step: dense block, and the touched rows of E and O
+    private final double[] gDense;
+    private final double[][] gIn, gOut;
+    private final int[] in, tgt;
+    /** When not null, each step appends "in>target" per row, R marking a row that starts a session (for tests). */
+    java.util.List<String> trace;
+
+    Gru4RecParallel(NeuralParameters p, Sessions train, int batch, long seed) {
+        this.p = p;
+        this.L = p.layout;
+        this.train = train;
+        this.B = batch;
+        this.d = L.d;
+        this.seed = seed;
+        this.H = new double[batch][d];
+        this.gDense = new double[L.total() - L.denseStart()];
+        this.gIn = new double[batch][d];
+        this.gOut = new double[batch][d];
+        this.in = new int[batch];
+        this.tgt = new int[batch];
+    }
+
+    /** One epoch at learning rate {@code lr}: returns its statistics (a "sample" is one click predicted). */
+    RecTrainer.EpochStats epoch(int epoch, double lr, int maxSteps, RecTrainer.StepListener listener, BooleanSupplier stop) {
+        long start = System.nanoTime();
+        int[] all = RecTrainer.epochOrder(train.size(), seed, epoch);
+        int[] order = Arrays.stream(all).filter(s -> train.length(s) >= 2).toArray();
+        if (order.length < B) {
+            throw new IllegalArgumentException("--batch " + B + ": only " + order.length + " training sessions have a next click to predict");
+        }
+        int[] sess = new int[B], pos = new int[B];
+        boolean[] reset = new boolean[B];
+        int next = 0;
+        for (int i = 0; i < B; i++) {
+            sess[i] = order[next++];
+            reset[i] = true;
+        }
+        double lossSum = 0;
+        int steps = 0, seen = 0;
+        boolean more = true;
+        while (more && (maxSteps <= 0 || steps < maxSteps)) {
+            for (int i = 0; i < B; i++) {
+                if (reset[i]) Arrays.fill(H[i], 0.0);
+                in[i] = train.item(sess[i], pos[i]);
+                tgt[i] = train.item(sess[i], pos[i] + 1);
+            }
+            if (trace != null) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < B; i++) line.append(i > 0 ? " " : "").append(in[i]).append('>').append(tgt[i]).append(reset[i] ? "R" : "");
+                trace.add(line.toString());
+            }
+            double loss = lossAndGradient(p.w, in, tgt, H, true);
+            adagrad(lr);
+            p.step++;
+            lossSum += loss;
+            steps++;
+            seen += B;
+            if (listener != null) listener.stepDone(seen, loss);
+            for (int i = 0; i < B; i++) {
+                reset[i] = false;
+                if (++pos[i] + 1 >= train.length(sess[i])) {
+                    if (next == order.length) {
+                        more = false; // a row found no session left: the epoch ends, as the original's
+                        break;
+                    }
+                    sess[i] = order[next++];
+                    pos[i] = 0;
+                    reset[i] = true;
+                }
+            }
+            if (stop != null && stop.getAsBoolean()) break;
+        }
+        double secs = (System.nanoTime() - start) * 1e-9;
+        double[] phases = new double[RecTrainer.EpochStats.PHASES.length];
+        phases[0] = secs;
+        return new RecTrainer.EpochStats(epoch, steps, seen, lossSum / Math.max(1, steps), secs, phases);
+    }
+
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    /**
+     * The TOP1 loss of one step for inputs {@code in}, targets {@code tgt} and states {@code h} (row i
+     * of h is overwritten with its new state). With {@code keepGradient} the gradient is left in this
+     * object's buffers for {@link #adagrad}. Package-private for the gradient test.
+     */
+    double lossAndGradient(float[] w, int[] in, int[] tgt, double[][] h, boolean keepGradient) {
+        if (keepGradient) { // the step's rows, for gradientAsFlat and adagrad
+            System.arraycopy(in, 0, this.in, 0, B);
+            System.arraycopy(tgt, 0, this.tgt, 0, B);
+        }
+        final int wx = L.Wx.offset(), bx = L.bx.offset(), u = L.U.offset(), uh = L.Uh.offset();
+        final int eo = L.in.offset(), oo = L.out.offset();
+        double[][] x = new double[B][d], z = new double[B][d], r = new double[B][d], c = new double[B][d], rh = new double[B][d];
+        double[][] hn = new double[B][d], hp = new double[B][];
+        for (int i = 0; i < B; i++) {
+            hp[i] = h[i].clone();
+            for (int k = 0; k < d; k++) x[i][k] = w[eo + in[i] * d + k];
+            double[] gx = new double[3 * d], gh = new double[2 * d];
+            for (int col = 0; col < 3 * d; col++) {
+                double s = w[bx + col];
+                for (int k = 0; k < d; k++) s += x[i][k] * w[wx + k * 3 * d + col];
+                gx[col] = s;
+            }
+            for (int col = 0; col < 2 * d; col++) {
+                double s = 0;
+                for (int k = 0; k < d; k++) s += hp[i][k] * w[u + k * 2 * d + col];
+                gh[col] = s;
+            }
+            for (int k = 0; k < d; k++) {
+                z[i][k] = sigmoid(gx[k] + gh[k]);
+                r[i][k] = sigmoid(gx[d + k] + gh[d + k]);
+                rh[i][k] = r[i][k] * hp[i][k];
+            }
+            for (int col = 0; col < d; col++) {
+                double s = gx[2 * d + col];
+                for (int k = 0; k < d; k++) s += rh[i][k] * w[uh + k * d + col];
+                c[i][col] = Math.tanh(s);
+                hn[i][col] = (1 - z[i][col]) * hp[i][col] + z[i][col] * c[i][col];
+            }
+        }
+        double[][] R = new double[B][B];
+        for (int i = 0; i < B; i++) {
+            for (int j = 0; j < B; j++) {
+                double s = 0;
+                for (int k = 0; k < d; k++) s += hn[i][k] * w[oo + tgt[j] * d + k];
+                R[i][j] = s;
+            }
+        }
+        double loss = 0, inv = 1.0 / ((double) B * B);
+        double[][] dR = new double[B][B];
+        for (int i = 0; i < B; i++) {
+            for (int j = 0; j < B; j++) {
+                double a = sigmoid(R[i][j] - R[i][i]), q = sigmoid(R[i][j] * R[i][j]);
+                loss += (a + q) * inv;
+                if (j != i) {
+                    dR[i][j] += a * (1 - a) * inv;
+                    dR[i][i] -= a * (1 - a) * inv;
+                }
+                dR[i][j] += q * (1 - q) * 2 * R[i][j] * inv;
+            }
+        }
+        for (int i = 0; i < B; i++) System.arraycopy(hn[i], 0, h[i], 0, d);
+        if (!keepGradient) return loss;
+        Arrays.fill(gDense, 0.0);
+        final int g0 = L.denseStart();
+        for (int i = 0; i < B; i++) {
+            Arrays.fill(gIn[i], 0.0);
+            Arrays.fill(gOut[i], 0.0);
+        }
+        for (int j = 0; j < B; j++) { // dO[y_j] = sum_i dR[i][j] h_i
+            for (int i = 0; i < B; i++) for (int k = 0; k < d; k++) gOut[j][k] += dR[i][j] * hn[i][k];
+        }
+        for (int i = 0; i < B; i++) {
+            double[] dhn = new double[d];
+            for (int j = 0; j < B; j++) for (int k = 0; k < d; k++) dhn[k] += dR[i][j] * w[oo + tgt[j] * d + k];
+            double[] dg = new double[3 * d], dac = new double[d];
+            for (int k = 0; k < d; k++) {
+                dac[k] = dhn[k] * z[i][k] * (1 - c[i][k] * c[i][k]);
+                dg[2 * d + k] = dac[k];
+                dg[k] = dhn[k] * (c[i][k] - hp[i][k]) * z[i][k] * (1 - z[i][k]);
+            }
+            for (int k = 0; k < d; k++) { // d(r * h) = dac Uh^T; dUh += (r * h)^T dac
+                double s = 0;
+                for (int col = 0; col < d; col++) {
+                    s += dac[col] * w[uh + k * d + col];
+                    gDense[uh - g0 + k * d + col] += rh[i][k] * dac[col];
+                }
+                dg[d + k] = s * hp[i][k] * r[i][k] * (1 - r[i][k]);
+            }
+            for (int k = 0; k < d; k++) {
+                for (int col = 0; col < 3 * d; col++) gDense[wx - g0 + k * 3 * d + col] += x[i][k] * dg[col];
+                for (int col = 0; col < 2 * d; col++) gDense[u - g0 + k * 2 * d + col] += hp[i][k] * dg[col];
+            }
+            for (int col = 0; col < 3 * d; col++) gDense[bx - g0 + col] += dg[col];
+            for (int k = 0; k < d; k++) {
+                double s = 0;
+                for (int col = 0; col < 3 * d; col++) s += dg[col] * w[wx + k * 3 * d + col];
+                gIn[i][k] = s;
+            }
+        }
+        return loss;
+    }
+
+    /** The gradient of the last step as one flat buffer (for the gradient test): repeated rows summed. */
+    double[] gradientAsFlat() {
+        double[] g = new double[L.total()];
+        System.arraycopy(gDense, 0, g, L.denseStart(), gDense.length);
+        for (int i = 0; i < B; i++) {
+            for (int k = 0; k < d; k++) {
+                g[L.in.offset() + in[i] * d + k] += gIn[i][k];
+                g[L.out.offset() + tgt[i] * d + k] += gOut[i][k];
+            }
+        }
+        return g;
+    }
+
+    /** Adagrad on the dense block and on each touched row of E and O once, with its gradient summed over the batch. */
+    private void adagrad(double lr) {
+        final float[] w = p.w, acc = p.m;
+        final int g0 = L.denseStart();
+        for (int i = 0; i < gDense.length; i++) update(w, acc, g0 + i, gDense[i], lr);
+        java.util.Map<Integer, double[]> rows = new java.util.LinkedHashMap<>(); // flat offset of a row -> its gradient
+        for (int i = 0; i < B; i++) {
+            double[] ge = rows.computeIfAbsent(L.in.offset() + in[i] * d, k -> new double[d]);
+            double[] go = rows.computeIfAbsent(L.out.offset() + tgt[i] * d, k -> new double[d]);
+            for (int k = 0; k < d; k++) {
+                ge[k] += gIn[i][k];
+                go[k] += gOut[i][k];
+            }
+        }
+        rows.forEach((off, g) -> {
+            for (int k = 0; k < d; k++) update(w, acc, off + k, g[k], lr);
+        });
+    }
+
+    private static void update(float[] w, float[] acc, int i, double g, double lr) {
+        if (g == 0.0) return;
+        double a = acc[i] + g * g;
+        acc[i] = (float) a;
+        w[i] = (float) (w[i] - lr * g / (Math.sqrt(a) + EPS));
+    }
+}
