@@ -57,6 +57,13 @@ final class TrainCommand implements Runnable {
 
     /** STAMP's learning rate when --lr is not given: init_lr of the authors' logged yoochoose-1/64 run (docs/baselines-neural.md). */
     static final double STAMP_LR = 0.003;
+    /** Whether {@code flag} was not given, so the model's own {@code value} applies (then noted as "FLAG VALUE"). */
+    private static boolean ownDefault(picocli.CommandLine.ParseResult given, String flag, Object value, java.util.List<String> notes) {
+        if (given.hasMatchedOption(flag)) return false;
+        notes.add(flag + " " + value);
+        return true;
+    }
+
     /** GRU4Rec's training (its paper's best setting on RSC15 with TOP1: Adagrad at 0.01, mini-batches of 50 sessions). */
     static final double GRU4REC_TOP1_LR = 0.01;
     static final int GRU4REC_TOP1_BATCH = 50;
@@ -256,33 +263,15 @@ final class TrainCommand implements Runnable {
         if (hidden != null && neural != org.lgsr.model.neural.NeuralKind.NARM) {
             throw new IllegalArgumentException("--hidden: only --variant narm has a hidden width of its own");
         }
-        if (top1 && !given.hasMatchedOption("--batch")) {
-            batch = GRU4REC_TOP1_BATCH;
-            ownDefaults.add("--batch " + GRU4REC_TOP1_BATCH);
-        }
+        if (top1 && ownDefault(given, "--batch", GRU4REC_TOP1_BATCH, ownDefaults)) batch = GRU4REC_TOP1_BATCH;
         if (neural == org.lgsr.model.neural.NeuralKind.NARM) {
-            if (!given.hasMatchedOption("--dim")) {
-                dim = NARM_DIM;
-                ownDefaults.add("--dim " + NARM_DIM);
-            }
-            if (hidden == null) {
-                hidden = NARM_HIDDEN;
-                ownDefaults.add("--hidden " + NARM_HIDDEN);
-            }
+            if (ownDefault(given, "--dim", NARM_DIM, ownDefaults)) dim = NARM_DIM;
+            if (ownDefault(given, "--hidden", NARM_HIDDEN, ownDefaults)) hidden = NARM_HIDDEN;
         }
         if (neural == org.lgsr.model.neural.NeuralKind.SRGNN) {
-            if (!given.hasMatchedOption("--batch")) {
-                batch = SRGNN_BATCH;
-                ownDefaults.add("--batch " + SRGNN_BATCH);
-            }
-            if (!given.hasMatchedOption("--lr-schedule")) {
-                lrSchedule = SRGNN_SCHEDULE;
-                ownDefaults.add("--lr-schedule " + SRGNN_SCHEDULE);
-            }
-            if (!given.hasMatchedOption("--l2")) {
-                l2 = SRGNN_L2;
-                ownDefaults.add("--l2 1e-5");
-            }
+            if (ownDefault(given, "--batch", SRGNN_BATCH, ownDefaults)) batch = SRGNN_BATCH;
+            if (ownDefault(given, "--lr-schedule", SRGNN_SCHEDULE, ownDefaults)) lrSchedule = SRGNN_SCHEDULE;
+            if (ownDefault(given, "--l2", "1e-5", ownDefaults)) l2 = SRGNN_L2;
         }
         if (hidden == null) hidden = dim;
         if (neural != null) {
