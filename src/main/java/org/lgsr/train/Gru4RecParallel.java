@@ -49,6 +49,8 @@ final class Gru4RecParallel {
     private final double[] gDense;
     private final double[][] gIn, gOut;
     private final int[] in, tgt;
+    // one step's activations, reused from step to step: inputs, gates, candidate, r * h, previous and new states, scores
+    private final double[][] x, z, r, c, rh, hn, hp, R, dR;
     /** When not null, each step appends "in>target" per row, R marking a row that starts a session (for tests). */
     java.util.List<String> trace;
 
@@ -65,6 +67,15 @@ final class Gru4RecParallel {
         this.gOut = new double[batch][d];
         this.in = new int[batch];
         this.tgt = new int[batch];
+        this.x = new double[batch][d];
+        this.z = new double[batch][d];
+        this.r = new double[batch][d];
+        this.c = new double[batch][d];
+        this.rh = new double[batch][d];
+        this.hn = new double[batch][d];
+        this.hp = new double[batch][d];
+        this.R = new double[batch][batch];
+        this.dR = new double[batch][batch];
     }
 
     /** One epoch at learning rate {@code lr}: returns its statistics (a "sample" is one click predicted). */
@@ -139,10 +150,8 @@ final class Gru4RecParallel {
         }
         final int wx = L.Wx.offset(), bx = L.bx.offset(), u = L.U.offset(), uh = L.Uh.offset();
         final int eo = L.in.offset(), oo = L.out.offset();
-        double[][] x = new double[B][d], z = new double[B][d], r = new double[B][d], c = new double[B][d], rh = new double[B][d];
-        double[][] hn = new double[B][d], hp = new double[B][];
         for (int i = 0; i < B; i++) {
-            hp[i] = h[i].clone();
+            System.arraycopy(h[i], 0, hp[i], 0, d);
             for (int k = 0; k < d; k++) x[i][k] = w[eo + in[i] * d + k];
             double[] gx = new double[3 * d], gh = new double[2 * d];
             for (int col = 0; col < 3 * d; col++) {
@@ -167,7 +176,6 @@ final class Gru4RecParallel {
                 hn[i][col] = (1 - z[i][col]) * hp[i][col] + z[i][col] * c[i][col];
             }
         }
-        double[][] R = new double[B][B];
         for (int i = 0; i < B; i++) {
             for (int j = 0; j < B; j++) {
                 double s = 0;
@@ -176,8 +184,8 @@ final class Gru4RecParallel {
             }
         }
         double loss = 0, inv = 1.0 / ((double) B * B);
-        double[][] dR = new double[B][B];
         for (int i = 0; i < B; i++) {
+            Arrays.fill(dR[i], 0.0);
             for (int j = 0; j < B; j++) {
                 double a = sigmoid(R[i][j] - R[i][i]), q = sigmoid(R[i][j] * R[i][j]);
                 loss += (a + q) * inv;
