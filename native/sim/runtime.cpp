@@ -190,6 +190,8 @@ struct Fiber {
     unsigned long long value = 0, result = 0;
     // the pending __syncthreads_*
     int sync_op = -1, sync_pred = 0;
+    // the last warp group this lane completed: its number in the warp and its lanes (racecheck)
+    unsigned group_gen = 0, group_mask = 0;
     void *asan_fake = nullptr;
 #ifdef LGSR_SIM_UCONTEXT
     ucontext_t uc;
@@ -198,9 +200,23 @@ struct Fiber {
 
 struct Warp {
     unsigned exist = 0, live = 0, waiting = 0;
+    unsigned gen = 0; // warp groups completed in this block (racecheck)
 };
 
 struct Worker;
+
+#ifdef LGSR_SIM_RACECHECK
+// The racecheck's record of one 4-byte word of shared memory. A stamp is (the worker's block
+// serial << 32) | the block's barrier interval, so records of earlier blocks or intervals never match.
+struct RaceWord {
+    uint64_t wstamp = 0, rstamp = 0; // the interval of the last write, of the reads since it
+    int wthread = 0;                 // the writer
+    unsigned wgen = 0;               // its warp's completed groups when it wrote
+    int rwarp = 0;                   // the readers' warp (-1: readers in more than one warp)
+    int rthread = 0;                 // the first reader
+    unsigned rlanes = 0, rgen = 0;   // the readers' lanes (one warp), the highest group count at a read
+};
+#endif
 
 struct BlockRun {
     const KernelInfo *kernel = nullptr;
@@ -208,6 +224,7 @@ struct BlockRun {
     long long block_index = 0;
     int n = 0, live = 0;
     int sync_arrived = 0, sync_true = 0;
+    unsigned epoch = 0; // __syncthreads released in this block: the barrier interval (racecheck)
     std::vector<int> sync_waiters;
     Warp warps[32];
     std::vector<int> runq; // ring of n + 1
@@ -255,9 +272,16 @@ struct Worker {
     BlockRun block;
     // this thread's TLS block of the module that holds lgsr_sim_tls (static __shared__ storage)
     char *tls_lo = nullptr, *tls_hi = nullptr;
+#ifdef LGSR_SIM_RACECHECK
+    std::vector<struct RaceWord> race; // one per 4-byte word of the TLS block
+    uint64_t race_serial = 0;          // blocks run by this worker
+#endif
 
     Worker() {
         find_tls_block();
+#ifdef LGSR_SIM_RACECHECK
+        race_init();
+#endif
         fibers.reserve(kMaxBlockThreads);
         if (getenv("LGSR_SIM_VERBOSE")) {
             if (tls_lo)
@@ -271,6 +295,10 @@ struct Worker {
     ~Worker() {
         if (stacks) munmap(stacks, map_bytes);
     }
+
+#ifdef LGSR_SIM_RACECHECK
+    void race_init();
+#endif
 
     void find_tls_block() {
         struct Ctx {
@@ -373,6 +401,103 @@ static std::string thread_name(const Fiber *f) {
     return s;
 }
 
+// ---- racecheck (LGSR_SIM_RACECHECK builds; native/sim/README.md)
+//
+// The kernels are compiled with -fsanitize=thread but linked without ThreadSanitizer's runtime:
+// its instrumentation calls the __tsan_* hooks below on every load and store, and they check
+// the accesses that fall in shared memory (the worker's TLS block, less the runtime's own
+// lgsr_sim_tls). Two accesses to one word by different threads, at least one a write, in the
+// same barrier interval (no __syncthreads released between them) are a hazard, unless the
+// threads are lanes of one warp and the later one has since completed a warp operation
+// (__syncwarp, a shuffle, a vote) whose group held the earlier one. The first hazard is the
+// block's error, which names the kernel, the block, both threads and the word. Atomics are
+// carried out and not checked.
+#ifdef LGSR_SIM_RACECHECK
+void Worker::race_init() {
+    if (tls_lo) race.resize((size_t) (tls_hi - tls_lo + 3) / 4);
+    else fprintf(stderr, "lgsr-sim: racecheck: the worker's TLS block was not found: shared memory is not checked\n");
+}
+
+static std::string race_word_name(const Worker *w, size_t word) {
+    const char *a = w->tls_lo + word * 4;
+    const char *dyn = reinterpret_cast<const char *>(lgsr_sim_dyn_smem);
+    char s[96];
+    if (a >= dyn && a < dyn + kMaxSharedBytes)
+        snprintf(s, sizeof s, "dynamic shared memory at byte %lld", (long long) (a - dyn));
+    else
+        snprintf(s, sizeof s, "static __shared__ storage at byte %lld of the TLS block", (long long) (a - w->tls_lo));
+    return s;
+}
+
+// the access of thread `t` now follows that of lane `lane` of t's warp made when the warp had
+// completed `gen` groups: t's last group came later and held that lane
+static inline bool race_warp_ordered(const Fiber *t, int lane, unsigned gen) {
+    return t->group_gen > gen && (t->group_mask >> lane & 1u);
+}
+
+static void race_report(BlockRun *b, const Fiber *t, const char *verb, const std::string &earlier,
+                        const std::string &word, const char *hazard) {
+    fail(b, "racecheck: " + thread_name(t) + " " + verb + " " + word + ", which " + earlier +
+                " with no __syncthreads between (a " + hazard + " hazard in barrier interval " +
+                std::to_string(b->epoch) + ")");
+}
+
+static void race_access(const void *p, size_t n, bool write) {
+    Fiber *t = lgsr_sim_tls.fiber;
+    if (!t || n == 0) return;
+    Worker *w = worker();
+    const char *a = static_cast<const char *>(p);
+    if (w->race.empty() || a >= w->tls_hi || a + n <= w->tls_lo) return;
+    const char *own = reinterpret_cast<const char *>(&lgsr_sim_tls);
+    if (a < own + sizeof(Tls) && a + n > own) return; // the runtime's state, not shared memory
+    BlockRun *b = &w->block;
+    if (!b->error.empty()) return;
+    const uint64_t stamp = (w->race_serial << 32) | b->epoch;
+    const unsigned gen = b->warps[t->warp].gen;
+    const size_t lo = (size_t) (std::max(a, (const char *) w->tls_lo) - w->tls_lo) / 4;
+    const size_t hi = std::min((size_t) (a + n - 1 - w->tls_lo) / 4, w->race.size() - 1);
+    const Fiber *fibers = w->fibers.data();
+    for (size_t i = lo; i <= hi; i++) {
+        RaceWord &r = w->race[i];
+        if (r.wstamp == stamp && r.wthread != t->index) {
+            const Fiber &u = fibers[r.wthread];
+            if (u.warp != t->warp || !race_warp_ordered(t, u.lane, r.wgen)) {
+                race_report(b, t, write ? "writes" : "reads", thread_name(&u) + " wrote", race_word_name(w, i),
+                            write ? "write-after-write" : "read-after-write");
+                return;
+            }
+        }
+        if (write) {
+            if (r.rstamp == stamp) {
+                const unsigned others = r.rwarp == t->warp ? r.rlanes & ~(1u << t->lane) : ~0u;
+                const bool ordered = others == 0 ||
+                                     (r.rwarp == t->warp && t->group_gen > r.rgen && (t->group_mask & others) == others);
+                if (!ordered) {
+                    const std::string who = r.rthread != t->index ? thread_name(&fibers[r.rthread]) + " read"
+                                                                  : std::string("other threads read");
+                    race_report(b, t, "writes", who, race_word_name(w, i), "write-after-read");
+                    return;
+                }
+            }
+            r.wstamp = stamp;
+            r.wthread = t->index;
+            r.wgen = gen;
+            r.rstamp = 0;
+        } else if (r.rstamp != stamp) {
+            r.rstamp = stamp;
+            r.rwarp = t->warp;
+            r.rthread = t->index;
+            r.rlanes = 1u << t->lane;
+            r.rgen = gen;
+        } else {
+            if (r.rwarp != t->warp) r.rwarp = -1;
+            r.rlanes |= 1u << t->lane;
+            r.rgen = std::max(r.rgen, gen);
+        }
+    }
+}
+#endif
+
 // ---- __syncthreads
 
 static void release_sync(BlockRun *b) {
@@ -391,6 +516,7 @@ static void release_sync(BlockRun *b) {
     b->sync_waiters.clear();
     b->sync_arrived = 0;
     b->sync_true = 0;
+    b->epoch++;
 }
 
 static int sync_common(int op, int pred) {
@@ -478,9 +604,12 @@ static bool complete_group(BlockRun *b, int wi, unsigned g) {
         }
         }
     }
+    wp.gen++;
     for (unsigned m = g; m; m &= m - 1) {
         Fiber &l = base[__builtin_ctz(m)];
         l.state = F_RUN;
+        l.group_gen = wp.gen;
+        l.group_mask = g;
         b->push(l.index);
     }
     wp.waiting &= ~g;
@@ -600,6 +729,8 @@ static void init_fiber(Worker *w, Fiber *f, int i) {
     f->head.thread_idx = make_uint3((unsigned) i, 0, 0);
     f->state = F_RUN;
     f->sync_op = -1;
+    f->group_gen = 0;
+    f->group_mask = 0;
     f->asan_fake = nullptr;
     f->stack_lo = w->stacks + (size_t) i * w->slot_bytes + (size_t) sysconf(_SC_PAGESIZE);
     f->stack_size = w->slot_bytes - (size_t) sysconf(_SC_PAGESIZE);
@@ -694,7 +825,11 @@ static std::string run_block(Worker *w, const KernelInfo *k, void **params, long
     b.live = n;
     b.sync_arrived = 0;
     b.sync_true = 0;
+    b.epoch = 0;
     b.sync_waiters.clear();
+#ifdef LGSR_SIM_RACECHECK
+    w->race_serial++;
+#endif
     b.error.clear();
     b.worker = w;
     b.runq.assign(n + 1, 0);
@@ -704,6 +839,7 @@ static std::string run_block(Worker *w, const KernelInfo *k, void **params, long
         b.warps[wi].exist = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1;
         b.warps[wi].live = b.warps[wi].exist;
         b.warps[wi].waiting = 0;
+        b.warps[wi].gen = 0;
     }
     if ((int) w->fibers.size() < n) w->fibers.resize(n);
     for (int i = 0; i < n; i++) {
@@ -857,3 +993,74 @@ void *device_alloc(long long bytes) {
 void device_free(void *p) { free(p); }
 
 } // namespace lgsr_sim
+
+namespace lgsr_sim {
+bool racecheck() {
+#ifdef LGSR_SIM_RACECHECK
+    return true;
+#else
+    return false;
+#endif
+}
+} // namespace lgsr_sim
+
+#ifdef LGSR_SIM_RACECHECK
+// ---------------------------------------------------------------- the hooks of -fsanitize=thread
+// (hidden: they serve this library's kernels only and never interpose on a real ThreadSanitizer)
+#define LGSR_HOOK extern "C" __attribute__((visibility("hidden")))
+#define LGSR_RACE_RW(N)                                                                             \
+    LGSR_HOOK void __tsan_read##N(void *p) { lgsr_sim::race_access(p, N, false); }                  \
+    LGSR_HOOK void __tsan_write##N(void *p) { lgsr_sim::race_access(p, N, true); }                  \
+    LGSR_HOOK void __tsan_unaligned_read##N(void *p) { lgsr_sim::race_access(p, N, false); }        \
+    LGSR_HOOK void __tsan_unaligned_write##N(void *p) { lgsr_sim::race_access(p, N, true); }        \
+    LGSR_HOOK void __tsan_volatile_read##N(void *p) { lgsr_sim::race_access(p, N, false); }         \
+    LGSR_HOOK void __tsan_volatile_write##N(void *p) { lgsr_sim::race_access(p, N, true); }         \
+    LGSR_HOOK void __tsan_unaligned_volatile_read##N(void *p) { lgsr_sim::race_access(p, N, false); } \
+    LGSR_HOOK void __tsan_unaligned_volatile_write##N(void *p) { lgsr_sim::race_access(p, N, true); }
+LGSR_RACE_RW(1)
+LGSR_RACE_RW(2)
+LGSR_RACE_RW(4)
+LGSR_RACE_RW(8)
+LGSR_RACE_RW(16)
+#undef LGSR_RACE_RW
+LGSR_HOOK void __tsan_read_range(void *p, unsigned long n) { lgsr_sim::race_access(p, n, false); }
+LGSR_HOOK void __tsan_write_range(void *p, unsigned long n) { lgsr_sim::race_access(p, n, true); }
+LGSR_HOOK void __tsan_init() {}
+LGSR_HOOK void __tsan_func_entry(void *) {}
+LGSR_HOOK void __tsan_func_exit() {}
+LGSR_HOOK void __tsan_vptr_update(void **p, void *) { lgsr_sim::race_access(p, sizeof(void *), true); }
+LGSR_HOOK void __tsan_vptr_read(void **p) { lgsr_sim::race_access(p, sizeof(void *), false); }
+LGSR_HOOK void __tsan_atomic_thread_fence(int) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+LGSR_HOOK void __tsan_atomic_signal_fence(int) { __atomic_signal_fence(__ATOMIC_SEQ_CST); }
+// atomics: carried out (sequentially consistent, whatever order was asked), not checked
+#define LGSR_RACE_ATOMIC(N, T)                                                                                  \
+    LGSR_HOOK T __tsan_atomic##N##_load(const volatile T *a, int) { return __atomic_load_n(a, __ATOMIC_SEQ_CST); } \
+    LGSR_HOOK void __tsan_atomic##N##_store(volatile T *a, T v, int) { __atomic_store_n(a, v, __ATOMIC_SEQ_CST); } \
+    LGSR_HOOK T __tsan_atomic##N##_exchange(volatile T *a, T v, int) {                                          \
+        return __atomic_exchange_n(a, v, __ATOMIC_SEQ_CST);                                                     \
+    }                                                                                                           \
+    LGSR_HOOK T __tsan_atomic##N##_fetch_add(volatile T *a, T v, int) { return __atomic_fetch_add(a, v, __ATOMIC_SEQ_CST); } \
+    LGSR_HOOK T __tsan_atomic##N##_fetch_sub(volatile T *a, T v, int) { return __atomic_fetch_sub(a, v, __ATOMIC_SEQ_CST); } \
+    LGSR_HOOK T __tsan_atomic##N##_fetch_and(volatile T *a, T v, int) { return __atomic_fetch_and(a, v, __ATOMIC_SEQ_CST); } \
+    LGSR_HOOK T __tsan_atomic##N##_fetch_or(volatile T *a, T v, int) { return __atomic_fetch_or(a, v, __ATOMIC_SEQ_CST); }   \
+    LGSR_HOOK T __tsan_atomic##N##_fetch_xor(volatile T *a, T v, int) { return __atomic_fetch_xor(a, v, __ATOMIC_SEQ_CST); } \
+    LGSR_HOOK T __tsan_atomic##N##_fetch_nand(volatile T *a, T v, int) {                                        \
+        return __atomic_fetch_nand(a, v, __ATOMIC_SEQ_CST);                                                     \
+    }                                                                                                           \
+    LGSR_HOOK int __tsan_atomic##N##_compare_exchange_strong(volatile T *a, T *c, T v, int, int) {              \
+        return __atomic_compare_exchange_n(a, c, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);                 \
+    }                                                                                                           \
+    LGSR_HOOK int __tsan_atomic##N##_compare_exchange_weak(volatile T *a, T *c, T v, int, int) {                \
+        return __atomic_compare_exchange_n(a, c, v, true, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);                  \
+    }                                                                                                           \
+    LGSR_HOOK T __tsan_atomic##N##_compare_exchange_val(volatile T *a, T c, T v, int, int) {                    \
+        __atomic_compare_exchange_n(a, &c, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);                       \
+        return c;                                                                                               \
+    }
+LGSR_RACE_ATOMIC(8, signed char)
+LGSR_RACE_ATOMIC(16, short)
+LGSR_RACE_ATOMIC(32, int)
+LGSR_RACE_ATOMIC(64, long long)
+#undef LGSR_RACE_ATOMIC
+#undef LGSR_HOOK
+#endif

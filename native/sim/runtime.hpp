@@ -36,6 +36,7 @@ void sgemm_strided_batched(bool trans_a, bool trans_b, int m, int n, int k, floa
                            int ldc, long long stride_c, int batch);
 
 const char *fiber_kind(); // "x86-64 switch" or "ucontext"
+bool racecheck();         // built with LGSR_SIM_RACECHECK: shared-memory hazards fail the launch
 int stack_kb();
 
 } // namespace lgsr_sim

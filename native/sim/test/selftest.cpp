@@ -531,6 +531,45 @@ void test_sgemm() {
         }
 }
 
+// The racecheck (LGSR_SIM_RACECHECK builds): each hazard of t_race is reported, naming the
+// kernel, the threads and the kind; the clean cases pass. Other builds run the clean cases only.
+void test_racecheck() {
+    float *o = dev<float>(64);
+    struct Case {
+        int which, reader, block;
+        const char *hazard; // nullptr: clean
+        const char *what;
+    };
+    const Case cases[] = {
+        {0, 40, 64, "read-after-write", "a write and a read in another warp, no barrier"},
+        {1, 40, 64, nullptr, "a write, __syncthreads, a read in another warp"},
+        {2, 0, 64, nullptr, "a write, __syncwarp, a read by another lane"},
+        {3, 0, 64, "read-after-write", "a write and a read by another lane, no warp operation"},
+        {4, 0, 64, "write-after-read", "reads in two warps, then a write, no barrier"},
+        {5, 0, 64, "write-after-read", "a reduction's array reused without a barrier"},
+        {6, 0, 64, nullptr, "a reduction's array reused after a barrier"},
+        {7, 0, 64, nullptr, "reads by one warp, a shuffle of the whole warp, then a write"},
+    };
+    for (const Case &c : cases) {
+        const std::string err = run("t_race", 1, c.block, 0, {o, c.which, c.reader});
+        if (!c.hazard) {
+            expect_ok(err, std::string("racecheck, clean: ") + c.what);
+        } else if (racecheck()) {
+            expect_error(err, c.hazard, std::string("racecheck reports: ") + c.what);
+            check(err.find("kernel t_race") != std::string::npos && err.find("racecheck") != std::string::npos &&
+                      err.find("thread") != std::string::npos,
+                  "racecheck's report names the kernel and the threads: " + err);
+        }
+    }
+    if (racecheck()) {
+        const std::string err = run("t_race", 1, 64, 0, {o, 0, 40});
+        check(err.find("thread 40 (warp 1 lane 8) reads") != std::string::npos &&
+                  err.find("thread 0 (warp 0 lane 0) wrote") != std::string::npos,
+              "racecheck names the reader and the writer: " + err);
+    }
+    device_free(o);
+}
+
 void measure() {
     int *o = dev<int>(64);
     const int rounds = 200;
@@ -557,7 +596,8 @@ int main(int argc, char **argv) {
         printf("%s\n", run("t_dyn_overrun", 1, 33, 16, {o, 0}).c_str());
         return 0;
     }
-    printf("lgsr_sim_selftest: %zu kernels, fibers: %s, %d KB stacks\n", kernels().size(), fiber_kind(), stack_kb());
+    printf("lgsr_sim_selftest: %zu kernels, fibers: %s, %d KB stacks%s\n", kernels().size(), fiber_kind(), stack_kb(),
+           racecheck() ? ", racecheck on" : "");
     test_registry();
     test_params();
     test_barrier_exit();
@@ -573,6 +613,7 @@ int main(int argc, char **argv) {
     test_attention();
     test_top_k();
     test_sgemm();
+    test_racecheck();
     measure();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;

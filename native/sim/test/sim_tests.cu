@@ -134,3 +134,51 @@ extern "C" __global__ void t_dyn_overrun(float *out, int words) {
     extern __shared__ float dyn_over[];
     out[threadIdx.x] = dyn_over[words];
 }
+
+// ---- racecheck cases (asserted only in LGSR_SIM_RACECHECK builds)
+// case 0: thread 0 writes, thread `reader` reads the same word, no barrier: read-after-write
+// case 1: the same with __syncthreads between: clean
+// case 2: lane 0 writes, __syncwarp, lane 1 reads: clean (ordered within the warp)
+// case 3: lane 0 writes, lane 1 reads, no warp operation: read-after-write within a warp
+// case 4: every thread reads a word, then the last thread writes it, no barrier: write-after-read
+// case 5: a reduction whose shared array is reused without a barrier before the second round
+//         (the classic bug): write-after-read
+// case 6: the same reduction with the barrier: clean
+// case 7: both halves of a warp read word 1, a shuffle over the whole warp, then lane 0 writes it: clean
+extern "C" __global__ void t_race(float *out, int which, int reader) {
+    __shared__ float race_s[64];
+    const int t = threadIdx.x;
+    if (which <= 1) {
+        if (t == 0) race_s[0] = 1.0f;
+        if (which == 1) __syncthreads();
+        if (t == reader) out[0] = race_s[0];
+    } else if (which <= 3) {
+        if (t == 0) race_s[2] = 2.0f;
+        if (which == 2) __syncwarp();
+        if (t == 1) out[0] = race_s[2];
+    } else if (which == 4) {
+        if (t == 0) race_s[3] = 3.0f;
+        __syncthreads();
+        float v = race_s[3];
+        if (t == (int) blockDim.x - 1) race_s[3] = v + 1.0f;
+        out[t] = v;
+    } else if (which <= 6) {
+        for (int round = 0; round < 2; round++) {
+            if (which == 6) __syncthreads(); // the readers of the last round are done
+            race_s[t] = (float) (t + round);
+            __syncthreads();
+            if (t == 0) {
+                float s = 0.0f;
+                for (int i = 0; i < (int) blockDim.x; i++) s += race_s[i];
+                out[round] = s;
+            }
+        }
+    } else {
+        if (t == 0) race_s[1] = 5.0f;
+        __syncthreads();
+        float v = t < 32 ? race_s[1] : 0.0f;
+        v += __shfl_xor_sync(0xffffffffu, v, 1);
+        if (t == 0) race_s[1] = v;
+        out[t] = v;
+    }
+}
