@@ -14,6 +14,7 @@ public final class PaperNumbers {
             "gru4rec", Map.of("yoochoose64", new Pair(60.64, 22.89), "yoochoose4", new Pair(59.53, 22.60), "diginetica", new Pair(29.45, 8.33)),
             "gru4rec-top1", Map.of("yoochoose64", new Pair(60.64, 22.89), "yoochoose4", new Pair(59.53, 22.60), "diginetica", new Pair(29.45, 8.33)),
             "narm", Map.of("yoochoose64", new Pair(68.32, 28.63), "yoochoose4", new Pair(69.73, 29.23), "diginetica", new Pair(49.70, 16.17)),
+            "narm-code", Map.of("yoochoose64", new Pair(68.32, 28.63), "yoochoose4", new Pair(69.73, 29.23), "diginetica", new Pair(49.70, 16.17)),
             "stamp", Map.of("yoochoose64", new Pair(68.74, 29.67), "yoochoose4", new Pair(70.44, 30.00), "diginetica", new Pair(45.64, 14.32)),
             "srgnn", Map.of("yoochoose64", new Pair(70.57, 30.94), "yoochoose4", new Pair(71.36, 31.89), "diginetica", new Pair(50.73, 17.59)),
             "lgsr", Map.of("yoochoose64", new Pair(71.97, 31.29), "yoochoose4", new Pair(72.23, 31.39), "diginetica", new Pair(53.77, 18.88)));

@@ -271,6 +271,7 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
         r.put("hidden", m.hidden());
         r.put("maxLen", m.maxLen());
         r.put("lambda2", (double) m.lambda2());
+        if (m.code()) r.put("code", true); // NARM's code form (absent: the paper's form, as in files before it)
         return r;
     }
 
@@ -338,7 +339,7 @@ public record Checkpoint(ModelConfig model, int epoch, Map<String, Object> confi
                 NeuralKind k = kind instanceof String s ? NeuralKind.byName(s) : null;
                 if (k == null) throw new IllegalArgumentException("no neural model kind" + (kind == null ? "" : " '" + kind + "'"));
                 neural = new NeuralConfig(k, num(m, "numItems"), num(m, "dim"), num(m, "hidden"), num(m, "maxLen"),
-                        ((Number) m.get("lambda2")).floatValue());
+                        ((Number) m.get("lambda2")).floatValue(), Boolean.TRUE.equals(m.get("code")));
             }
         } catch (RuntimeException e) {
             throw new DataException(file + ": corrupt checkpoint (its config section does not describe a" + (version == VERSION ? "n LGSR" : " neural")

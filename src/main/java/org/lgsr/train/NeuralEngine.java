@@ -6,11 +6,13 @@ import org.lgsr.data.Samples;
 import org.lgsr.eval.Evaluator;
 import org.lgsr.eval.Metrics;
 import org.lgsr.model.Batch;
+import org.lgsr.model.DropoutMasks;
 import org.lgsr.model.LearningRate;
 import org.lgsr.model.cpu.NeuralCpuModel;
 import org.lgsr.model.cpu.NeuralScorer;
 import org.lgsr.model.cpu.RecTrainer;
 import org.lgsr.model.neural.NeuralConfig;
+import org.lgsr.model.neural.NeuralDropout;
 import org.lgsr.model.neural.NeuralParameters;
 import org.lgsr.util.Parallel;
 
@@ -19,7 +21,8 @@ import org.lgsr.util.Parallel;
  * epochs as the LGSR module's ({@link RecTrainer}): the samples shuffled by
  * {@link RecTrainer#epochOrder}, batches of the run's size, one forward/backward of
  * {@link NeuralCpuModel} and one Adam update (TF's defaults) per batch at the run's learning-rate
- * schedule. No dropout. Its resume state ({@link #state()}) is the flat buffer, Adam's moments and step
+ * schedule. No dropout, except NARM's code form ({@code --variant narm-code}): its masks for step s are drawn
+ * from {@link DropoutMasks#stepSeed}(seed, s), so a resumed run draws the same ones. Its resume state ({@link #state()}) is the flat buffer, Adam's moments and step
  * and the epochs done: the sample order of epoch e is drawn from (seed, e), so nothing else is needed. LGSR-H ({@code --variant lgsr-h})
  * adds the global encoder of full LGSR: its passes ({@link GlobalPhase}) move SR-GNN's item table, the
  * one that embeds the graph's nodes and scores the items, with an Adam of their own, exactly as they
@@ -83,7 +86,7 @@ public final class NeuralEngine implements TrainingEngine {
             int B = Math.min(cfg.batchSize(), N - first);
             batch.fill(train, order, first, B);
             batch.check(model.numItems());
-            double loss = engine.forwardBackward(params, batch);
+            double loss = engine.forwardBackward(params, batch, NeuralDropout.train(DropoutMasks.stepSeed(cfg.seed(), params.step)));
             lossSum += loss;
             long a0 = System.nanoTime();
             float lrT = Adam.learningRate(schedule.at(params.step), Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, params.step + 1);

@@ -45,10 +45,13 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
     }
 
     /** The names {@code --variant} knows, in the order an error lists them. */
-    public static final String KNOWN_VARIANTS = "lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, gru4rec-top1, narm, srgnn";
+    public static final String KNOWN_VARIANTS = "lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, gru4rec-top1, narm, narm-code, srgnn";
 
     /** GRU4Rec trained as its paper trains it: session-parallel mini-batches, TOP1 over in-batch negatives, Adagrad. */
     public static final String GRU4REC_TOP1 = "gru4rec-top1";
+
+    /** NARM as its authors' code computes it ({@link NeuralConfig#code()}): hard sigmoids, normalised attention, dropout, the code's initialisation. */
+    public static final String NARM_CODE = "narm-code";
 
     /** LGSR-H (the paper's ablation, Figure 3): SR-GNN's module as the recommendation module, trained jointly with the global encoder. */
     public static final String LGSR_H = "lgsr-h";
@@ -62,6 +65,7 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
     public static NeuralKind neuralKind(String name) {
         if (LGSR_H.equals(name)) return NeuralKind.SRGNN;
         if (GRU4REC_TOP1.equals(name)) return NeuralKind.GRU4REC;
+        if (NARM_CODE.equals(name)) return NeuralKind.NARM;
         return NeuralKind.byName(name);
     }
 
@@ -83,7 +87,7 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
 
     /** The neural baseline's shape (only when {@link #neural()} is not null). */
     public NeuralConfig neuralModel(int numItems) {
-        return new NeuralConfig(neural(), numItems, dim, neural().hasHidden() ? hidden : dim, maxLen, lambda2);
+        return new NeuralConfig(neural(), numItems, dim, neural().hasHidden() ? hidden : dim, maxLen, lambda2, NARM_CODE.equals(variant));
     }
 
     public boolean joint() {

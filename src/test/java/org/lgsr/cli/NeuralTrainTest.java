@@ -77,13 +77,13 @@ class NeuralTrainTest {
      * in one line that names the file (and write nothing).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"stamp", "gru4rec", "narm", "srgnn", "lgsr-h"})
+    @ValueSource(strings = {"stamp", "gru4rec", "narm", "narm-code", "srgnn", "lgsr-h"})
     void aNeuralCheckpointEvaluatesToItsEpochsFigures(String variant) throws Exception {
         Path report = dir.resolve(variant + ".json");
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--variant", variant, "--epochs", "2", "--max-steps", "3",
                 "--dim", "16", "--threads", "1", "--no-compare", "--report", report.toString()));
         if (!variant.equals("srgnn")) args.addAll(java.util.List.of("--batch", "64")); // srgnn: its own 100
-        if (variant.equals("narm")) args.addAll(java.util.List.of("--hidden", "12"));
+        if (variant.startsWith("narm")) args.addAll(java.util.List.of("--hidden", "12"));
         if (variant.equals("lgsr-h")) args.addAll(java.util.List.of("--g-max-batches", "2"));
         CliTest.Run r = CliTest.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
@@ -230,7 +230,7 @@ class NeuralTrainTest {
     void badInputIsOneLine() {
         CliTest.Run r = CliTest.run("train", "--variant", "caser");
         CliTest.assertOneLineError(r, "--variant");
-        assertTrue(r.err().contains("known: lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, gru4rec-top1, narm, srgnn"), r.err());
+        assertTrue(r.err().contains("known: lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, gru4rec-top1, narm, narm-code, srgnn"), r.err());
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "stamp", "--hidden", "64"),
                 "--hidden: only --variant narm has a hidden width of its own");
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "narm", "--hidden", "0"), "--hidden: must be >= 1, got 0");

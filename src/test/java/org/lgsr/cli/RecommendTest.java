@@ -102,7 +102,7 @@ class RecommendTest {
      * batch whose lines match the same sessions scored alone.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"stamp", "gru4rec", "narm", "srgnn"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"stamp", "gru4rec", "narm", "narm-code", "srgnn"})
     @SuppressWarnings("unchecked")
     void aNeuralModelsTopKMatchesItsReference(String variant) throws Exception {
         Path rep = dir.resolve(variant + ".json");

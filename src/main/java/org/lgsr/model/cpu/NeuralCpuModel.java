@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.lgsr.model.Batch;
 import org.lgsr.model.ParamLayout.View;
 import org.lgsr.model.neural.NeuralConfig;
+import org.lgsr.model.neural.NeuralDropout;
 import org.lgsr.model.neural.NeuralKind;
 import org.lgsr.model.neural.NeuralLayout;
 import org.lgsr.model.neural.NeuralParameters;
@@ -27,6 +28,7 @@ import org.lgsr.util.Parallel;
  * STAMP    SG (B, T, d) the attention sigmoids;  A (B, T) the weights a_i;  MS, MA, HS, HT (B, d)
  * GRU      GX (B, T, 3h) x Wx + bx;  H (B, T+1, h) the states, h_0 = 0;  Z, R, C, RH (B, T, h)   (GRU4Rec, NARM)
  * NARM     NSG (B, T, h) the attention sigmoids;  NA (B, T) the weights;  CAT (B, 2h) [h_t | c_l]
+ *          code form: XM (B, T, d) and CM (B, 2h) the dropout factors of the GRU's inputs and of CAT
  * SR-GNN   NODE, ALIAS (B, T) the graph's nodes and each position's node;  M (B) the node counts;
  *          AIN, AOUT (B, T, T) the normalised adjacency (stride T);  NOFF (B) the slot of each row's first node:
  *          a chunk's nodes fill consecutive slots from its first row's b * T, so node-wise products run once per chunk;
@@ -42,8 +44,10 @@ public final class NeuralCpuModel implements AutoCloseable {
     private final NeuralConfig cfg;
     private final NeuralLayout L;
     private final NeuralKind kind;
-    private final boolean simd;
+    private final boolean simd, code;
     private final int d, h, T, n, cap, g0;
+    /** The dropout of the pass under way (NARM's code form only): evaluation's unless a training step says otherwise. */
+    private NeuralDropout pass = NeuralDropout.EVAL;
     private final Parallel par;
     private final ScoreLayer score;
     /** Nanoseconds per phase of {@link #PHASES}, accumulated. */
@@ -52,7 +56,7 @@ public final class NeuralCpuModel implements AutoCloseable {
     private final float[] X, sf, dsf, dX;
     private final float[] SG, A, MS, MA, HS, HT;
     private final float[] GX, H, Z, R, C, RH;
-    private final float[] NSG, NA, CAT, DHX;
+    private final float[] NSG, NA, CAT, DHX, XM, CM;
     private final int[] NODE, ALIAS, M;
     private final float[] AIN, AOUT, PIN, POUT, INP, GI, GH, RG, UG, CG, GN, QN, SL, Q1V, PSG, PA;
     private final float[] DCAT, DG, DQN, DQ1, DSL, DGI, DGH, DINP, DPIN, DPOUT;
@@ -76,6 +80,7 @@ public final class NeuralCpuModel implements AutoCloseable {
         final float[] dac = new float[gru ? rmax * T * h : 0], dgx = new float[gru ? rmax * T * 3 * h : 0], dgh = new float[gru ? rmax * T * 2 * h : 0];
         final float[] ga = new float[gru ? rmax * T * mx : 0];
         final int[] count = new int[2 * T];
+        final float[] da = new float[T]; // NARM's code form: dLoss/d(attention weight) per position
     }
 
     public NeuralCpuModel(NeuralConfig cfg, int capacity, int threads) {
@@ -87,6 +92,7 @@ public final class NeuralCpuModel implements AutoCloseable {
         this.cfg = cfg;
         this.L = new NeuralLayout(cfg);
         this.kind = cfg.kind();
+        this.code = cfg.code();
         this.d = cfg.dim();
         this.h = cfg.hidden();
         this.T = cfg.maxLen();
@@ -119,6 +125,8 @@ public final class NeuralCpuModel implements AutoCloseable {
         DHX = new float[r * bth];
         NA = new float[na * capacity * T];
         CAT = new float[(na * 2 * h + sg * 2 * d) * capacity];
+        XM = new float[code ? btd : 0];
+        CM = new float[code ? capacity * 2 * h : 0];
         NODE = new int[sg * capacity * T];
         ALIAS = new int[sg * capacity * T];
         M = new int[sg * capacity];
@@ -213,6 +221,16 @@ public final class NeuralCpuModel implements AutoCloseable {
 
     private static float sigmoid(float x) {
         return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+
+    /** The GRU's gates and NARM's attention: the sigmoid, or Theano's hard sigmoid clip(0.2 x + 0.5, 0, 1) in NARM's code form. */
+    private float gate(float x) {
+        return code ? Math.max(0f, Math.min(1f, 0.2f * x + 0.5f)) : sigmoid(x);
+    }
+
+    /** The gate's derivative from its value y. */
+    private float gateGrad(float y) {
+        return code ? (y > 0f && y < 1f ? 0.2f : 0f) : y * (1 - y);
     }
 
     /**
@@ -329,6 +347,12 @@ public final class NeuralCpuModel implements AutoCloseable {
         for (int b = b0; b < b1; b++) {
             final int t = bt.len[b], base = b * T * d, hb = b * (T + 1) * h;
             for (int i = 0; i < t; i++) System.arraycopy(w, eo + bt.items[b * T + i] * d, X, base + i * d, d);
+            if (code) { // NARM's code form: dropout on the GRU's inputs
+                for (int i = 0; i < t * d; i++) {
+                    XM[base + i] = pass.factor(NeuralDropout.SITE_INPUT, (long) base + i, NeuralConfig.CODE_DROP_INPUT);
+                    X[base + i] *= XM[base + i];
+                }
+            }
             mm(X, base, t, d, w, L.Wx.offset(), 3 * h, w, L.bx.offset(), GX, b * T * 3 * h);
             Arrays.fill(H, hb, hb + h, 0f);
             maxT = Math.max(maxT, t);
@@ -345,8 +369,8 @@ public final class NeuralCpuModel implements AutoCloseable {
             for (int i = 0; i < na; i++) {
                 int b = idx[i], o = b * T * h + k * h, go = b * T * 3 * h + k * 3 * h, ho = b * (T + 1) * h + k * h, gi = i * 2 * h;
                 for (int c = 0; c < h; c++) {
-                    Z[o + c] = sigmoid(GX[go + c] + sc.ghk[gi + c]);
-                    float r = sigmoid(GX[go + h + c] + sc.ghk[gi + h + c]);
+                    Z[o + c] = gate(GX[go + c] + sc.ghk[gi + c]);
+                    float r = gate(GX[go + h + c] + sc.ghk[gi + h + c]);
                     R[o + c] = r;
                     RH[o + c] = r * H[ho + c];
                 }
@@ -393,7 +417,7 @@ public final class NeuralCpuModel implements AutoCloseable {
                     dac[ck * h + c] = a;
                     dgx[q + 2 * h + c] = a;
                     sc.dhpk[na * h + c] = dhc * (1 - z);
-                    float dz = dhc * (cand - H[ho + c]) * z * (1 - z);
+                    float dz = dhc * (cand - H[ho + c]) * gateGrad(z);
                     dgx[q + c] = dz;
                     dgh[q2 + c] = dz;
                 }
@@ -407,7 +431,7 @@ public final class NeuralCpuModel implements AutoCloseable {
                 for (int c = 0; c < h; c++) {
                     float r = R[o + c], drh = sc.uck[i * h + c];
                     sc.dhpk[i * h + c] += drh * r;
-                    float dr = drh * H[ho + c] * r * (1 - r);
+                    float dr = drh * H[ho + c] * gateGrad(r);
                     dgx[q + h + c] = dr;
                     dgh[q2 + h + c] = dr;
                 }
@@ -427,6 +451,9 @@ public final class NeuralCpuModel implements AutoCloseable {
         sumRows(dgx, 0, rows, 3 * h, gr, L.bx.offset() - g0);
         mm(dgx, 0, rows, 3 * h, WxT, 0, d, null, 0, ga, 0);
         for (int b = b0; b < b1; b++) System.arraycopy(ga, off[b - b0] * d, dX, b * T * d, bt.len[b] * d);
+        if (code) {
+            for (int b = b0; b < b1; b++) for (int i = b * T * d, e = i + bt.len[b] * d; i < e; i++) dX[i] *= XM[i];
+        }
     }
 
     /** GRU4Rec's backward input: dLoss/dh_t of each row, from the scores. */
@@ -446,7 +473,35 @@ public final class NeuralCpuModel implements AutoCloseable {
         mm(H, hb + h, t, h, w, L.A2.offset(), h, null, 0, NSG, ob);
         System.arraycopy(H, htO, CAT, cb, h);
         Arrays.fill(CAT, cb + h, cb + 2 * h, 0f);
-        attention(NSG, ob, t, h, q1, w, L.va.offset(), NA, b * T, H, hb + h, CAT, cb + h);
+        if (!code) {
+            attention(NSG, ob, t, h, q1, w, L.va.offset(), NA, b * T, H, hb + h, CAT, cb + h);
+        } else {
+            // the code form: e_j = va . hsig(h_t A1 + h_j A2), a = softmax(e), then dropout on CAT
+            final int vo = L.va.offset(), ao = b * T;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < t; j++) {
+                int o = ob + j * h;
+                float e = 0;
+                for (int c = 0; c < h; c++) {
+                    float sg = gate(NSG[o + c] + q1[c]);
+                    NSG[o + c] = sg;
+                    e += w[vo + c] * sg;
+                }
+                NA[ao + j] = e;
+                max = Math.max(max, e);
+            }
+            double sum = 0;
+            for (int j = 0; j < t; j++) sum += (NA[ao + j] = (float) Math.exp(NA[ao + j] - max));
+            float inv = (float) (1 / sum);
+            for (int j = 0; j < t; j++) {
+                float a = NA[ao + j] *= inv;
+                for (int c = 0; c < h; c++) CAT[cb + h + c] += a * H[hb + h + j * h + c];
+            }
+            for (int c = 0; c < 2 * h; c++) {
+                CM[cb + c] = pass.factor(NeuralDropout.SITE_CAT, (long) cb + c, NeuralConfig.CODE_DROP_CAT);
+                CAT[cb + c] *= CM[cb + c];
+            }
+        }
         mm(CAT, cb, 1, 2 * h, w, L.WB.offset(), d, null, 0, sf, b * d);
     }
 
@@ -457,7 +512,37 @@ public final class NeuralCpuModel implements AutoCloseable {
         outerAdd(CAT, cb, 1, 2 * h, dsf, bd, d, gr, L.WB.offset() - g0);
         mm(dsf, bd, 1, d, WBT, 0, 2 * h, null, 0, dcat, 0);
         Arrays.fill(dHx, xo, xo + t * h, 0f);
-        attentionBackward(NSG, ob, t, h, w, L.va.offset(), NA, b * T, H, hb + h, dcat, h, dHx, xo, gr, L.va.offset() - g0, dpre, dq1);
+        if (!code) {
+            attentionBackward(NSG, ob, t, h, w, L.va.offset(), NA, b * T, H, hb + h, dcat, h, dHx, xo, gr, L.va.offset() - g0, dpre, dq1);
+        } else {
+            for (int c = 0; c < 2 * h; c++) dcat[c] *= CM[cb + c];
+            // the softmax's backward: de_j = a_j (da_j - sum_k a_k da_k), da_j = dc_l . h_j
+            final int vo = L.va.offset(), ao = b * T;
+            final float[] da = sc.da;
+            float mean = 0;
+            for (int j = 0; j < t; j++) {
+                int y = hb + h + j * h;
+                float a = NA[ao + j], s = 0;
+                for (int c = 0; c < h; c++) {
+                    s += dcat[h + c] * H[y + c];
+                    dHx[xo + j * h + c] += a * dcat[h + c];
+                }
+                da[j] = s;
+                mean += a * s;
+            }
+            Arrays.fill(dq1, 0, h, 0f);
+            for (int j = 0; j < t; j++) {
+                int o = ob + j * h;
+                float de = NA[ao + j] * (da[j] - mean);
+                for (int c = 0; c < h; c++) {
+                    float sg = NSG[o + c];
+                    gr[vo - g0 + c] += de * sg;
+                    float gp = de * w[vo + c] * gateGrad(sg);
+                    dpre[j * h + c] = gp;
+                    dq1[c] += gp;
+                }
+            }
+        }
         outerAdd(H, hb + h, t, h, dpre, 0, h, gr, L.A2.offset() - g0);
         mmAdd(dpre, 0, t, h, A2T, 0, h, dHx, xo);
         outerAdd(H, htO, 1, h, dq1, 0, h, gr, L.A1.offset() - g0);
@@ -708,8 +793,13 @@ public final class NeuralCpuModel implements AutoCloseable {
         return (int) ((long) c * B / CHUNKS);
     }
 
-    /** Session vectors of the batch into {@link #sessionVectors()}. */
+    /** Session vectors of the batch into {@link #sessionVectors()}, as evaluation computes them ({@link NeuralDropout#EVAL}). */
     public void encode(NeuralParameters p, Batch bt) {
+        pass = NeuralDropout.EVAL;
+        encodePass(p, bt);
+    }
+
+    private void encodePass(NeuralParameters p, Batch bt) {
         if (bt.B > cap) throw new IllegalArgumentException("batch of " + bt.B + " exceeds capacity " + cap);
         final int B = bt.B;
         par.forEach(CHUNKS, c -> forwardChunk(p.w, bt, chunkFrom(c, B), chunkFrom(c + 1, B), scratch[c]));
@@ -726,9 +816,26 @@ public final class NeuralCpuModel implements AutoCloseable {
         score.scores(bt.B, sf, out);
     }
 
-    /** One training step's forward and backward: returns the loss (mean cross-entropy + L2) and overwrites {@code p.g} with its gradient. */
+    /** {@link #forwardBackward(NeuralParameters, Batch, NeuralDropout)} without dropout (the model as a plain function). */
     public double forwardBackward(NeuralParameters p, Batch bt) {
+        return forwardBackward(p, bt, NeuralDropout.NONE);
+    }
+
+    /**
+     * One training step's forward and backward: returns the loss (mean cross-entropy + L2) and overwrites {@code p.g} with its
+     * gradient. {@code dropout}: NARM's code form's masks (a training step's {@link NeuralDropout#train}); other models ignore it.
+     */
+    public double forwardBackward(NeuralParameters p, Batch bt, NeuralDropout dropout) {
         if (bt.B > cap) throw new IllegalArgumentException("batch of " + bt.B + " exceeds capacity " + cap);
+        pass = dropout;
+        try {
+            return step(p, bt);
+        } finally {
+            pass = NeuralDropout.EVAL;
+        }
+    }
+
+    private double step(NeuralParameters p, Batch bt) {
         final int B = bt.B;
         final float[] w = p.w, g = p.g;
         long t0 = System.nanoTime();
@@ -760,7 +867,7 @@ public final class NeuralCpuModel implements AutoCloseable {
                 transpose(w, L.Wr, WrT);
             }
         }
-        encode(p, bt);
+        encodePass(p, bt);
         long t1 = System.nanoTime();
         double loss = score.step(B, sf, w, bt.target, g, dsf); // g[out table] = its score gradient
         long t2 = System.nanoTime();

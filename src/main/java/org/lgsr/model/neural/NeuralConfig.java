@@ -9,8 +9,16 @@ package org.lgsr.model.neural;
  * @param hidden   h: NARM's GRU width; for the other models it must equal {@code dim}
  * @param maxLen   inputs keep their last maxLen items
  * @param lambda2  L2 weight: loss += lambda2 * sum(theta^2) / 2 over all parameters
+ * @param code     NARM only: its authors' code form ({@code --variant narm-code}; docs/baselines-neural.md):
+ *                 hard-sigmoid gates and attention, attention weights normalised by a softmax over the
+ *                 session, dropout 0.25 on the GRU's inputs and 0.5 on [h_t | c_l] (as the code: kept
+ *                 entries unscaled in training, everything scaled by the keep rate in evaluation), and the
+ *                 code's initialisation
  */
-public record NeuralConfig(NeuralKind kind, int numItems, int dim, int hidden, int maxLen, float lambda2) {
+public record NeuralConfig(NeuralKind kind, int numItems, int dim, int hidden, int maxLen, float lambda2, boolean code) {
+    /** NARM's code form: the dropout rate of the GRU's inputs (the embeddings) and of [h_t | c_l]. */
+    public static final float CODE_DROP_INPUT = 0.25f, CODE_DROP_CAT = 0.5f;
+
     public NeuralConfig {
         if (kind == null) throw new IllegalArgumentException("kind is null");
         if (numItems < 2) throw new IllegalArgumentException("numItems must be >= 2, got " + numItems);
@@ -21,6 +29,12 @@ public record NeuralConfig(NeuralKind kind, int numItems, int dim, int hidden, i
         }
         if (maxLen < 1) throw new IllegalArgumentException("maxLen must be >= 1, got " + maxLen);
         if (!(lambda2 >= 0)) throw new IllegalArgumentException("lambda2 must be >= 0, got " + lambda2);
+        if (code && kind != NeuralKind.NARM) throw new IllegalArgumentException("the code form is NARM's only, not " + kind.cliName + "'s");
+    }
+
+    /** The papers' form of a model (every kind but NARM's code form). */
+    public NeuralConfig(NeuralKind kind, int numItems, int dim, int hidden, int maxLen, float lambda2) {
+        this(kind, numItems, dim, hidden, maxLen, lambda2, false);
     }
 
     /** A model whose hidden width is its embedding width. */

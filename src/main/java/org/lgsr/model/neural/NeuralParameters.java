@@ -11,7 +11,11 @@ import java.util.SplittableRandom;
  * <li>STAMP (its paper and public code): weights N(0, 0.05^2), item embeddings N(0, 0.002^2), biases 0;</li>
  * <li>GRU4Rec and SR-GNN: every entry uniform in (-1/sqrt(d), 1/sqrt(d)), the default of common GRU
  * implementations (and of the LGSR module here), and SR-GNN's own reset of every parameter;</li>
- * <li>NARM: every entry uniform in (-1/sqrt(h), 1/sqrt(h)), h its GRU width.</li>
+ * <li>NARM: every entry uniform in (-1/sqrt(h), 1/sqrt(h)), h its GRU width;</li>
+ * <li>NARM's code form (its authors' {@code init_weights} and {@code ortho_weight}): each weight matrix N(0, 2 / r) with r
+ * the rows of the code's matrix (E: n; Wx: d; A1, A2: h; va, the code's (1, h) {@code bl_vector}: 1; WB, the code's
+ * (d, 2h) {@code bili}: d), the recurrent U (two h x h blocks) and Uh random orthogonal matrices (the Q of a QR
+ * decomposition of an N(0, 1) matrix, its columns' signs fixed by R's diagonal), the bias bx 0.</li>
  * </ul>
  * Normal draws are {@code sqrt(-2 ln u1) cos(2 pi u2)} from two {@code nextDouble()} calls.
  */
@@ -39,6 +43,10 @@ public final class NeuralParameters {
     }
 
     public void initialize(long seed) {
+        if (layout.cfg.code()) {
+            initializeCode(seed);
+            return;
+        }
         SplittableRandom rnd = new SplittableRandom(seed);
         boolean stamp = layout.cfg.kind() == NeuralKind.STAMP;
         double a = 1.0 / Math.sqrt(layout.cfg.kind() == NeuralKind.NARM ? layout.h : layout.d);
@@ -58,6 +66,43 @@ public final class NeuralParameters {
         Arrays.fill(m, 0f);
         Arrays.fill(v, 0f);
         step = 0;
+    }
+
+    private void initializeCode(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        NeuralLayout L = layout;
+        int h = L.h;
+        normalFill(rnd, L.out.offset() + L.d, L.out.end(), Math.sqrt(2.0 / L.n));
+        Arrays.fill(w, L.out.offset(), L.out.offset() + L.d, 0f);
+        normalFill(rnd, L.Wx.offset(), L.Wx.end(), Math.sqrt(2.0 / L.d));
+        Arrays.fill(w, L.bx.offset(), L.bx.end(), 0f);
+        orthogonal(rnd, L.U.offset(), 2 * h, 0); // U = [ortho | ortho], rows of 2h
+        orthogonal(rnd, L.U.offset(), 2 * h, h);
+        orthogonal(rnd, L.Uh.offset(), h, 0);
+        normalFill(rnd, L.A1.offset(), L.A1.end(), Math.sqrt(2.0 / h));
+        normalFill(rnd, L.A2.offset(), L.A2.end(), Math.sqrt(2.0 / h));
+        normalFill(rnd, L.va.offset(), L.va.end(), Math.sqrt(2.0));
+        normalFill(rnd, L.WB.offset(), L.WB.end(), Math.sqrt(2.0 / L.d));
+        Arrays.fill(g, 0f);
+        Arrays.fill(m, 0f);
+        Arrays.fill(v, 0f);
+        step = 0;
+    }
+
+    private void normalFill(SplittableRandom rnd, int from, int to, double std) {
+        for (int i = from; i < to; i++) w[i] = (float) (std * normal(rnd));
+    }
+
+    /** A random h x h orthogonal matrix into columns [col, col + h) of the row-major block at {@code off} with rows of {@code stride}. */
+    private void orthogonal(SplittableRandom rnd, int off, int stride, int col) {
+        int h = layout.h;
+        double[][] a = new double[h][h];
+        for (double[] row : a) for (int c = 0; c < h; c++) row[c] = normal(rnd);
+        var qr = new org.apache.commons.math3.linear.QRDecomposition(new org.apache.commons.math3.linear.Array2DRowRealMatrix(a, false));
+        double[][] q = qr.getQ().getData(), r = qr.getR().getData();
+        for (int i = 0; i < h; i++) {
+            for (int c = 0; c < h; c++) w[off + i * stride + col + c] = (float) (q[i][c] * Math.signum(r[c][c] == 0 ? 1 : r[c][c]));
+        }
     }
 
     private static double normal(SplittableRandom rnd) {

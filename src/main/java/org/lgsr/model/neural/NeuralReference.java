@@ -24,6 +24,9 @@ import org.lgsr.model.ParamLayout.View;
  * NARM:    h_1..h_t the GRU's states as above (width h, inputs x = E[v_k] of width d)
  *          a_j = va . sigmoid(h_t A1 + h_j A2);  c_l = sum_j a_j h_j   (not normalised)
  *          s = [h_t | c_l] WB;  z_j = s . E[j]                 (bilinear: [h_t | c_l] WB E[j]^T)
+ *  code form ({@link NeuralConfig#code()}): x_k = E[v_k] * m_k (dropout 0.25), the GRU's z and r and the
+ *          attention's sigmoid are hsig(x) = clip(0.2 x + 0.5, 0, 1), a = softmax_j(va . hsig(h_t A1 + h_j A2)),
+ *          s = ([h_t | c_l] * m) WB (dropout 0.5); the masks m as {@link NeuralDropout} says
  * SR-GNN:  nodes u_1..u_m the distinct items of v_1..v_t (in order of first click), x_k = E[u_k];
  *          edge k -> l when some v_i = u_k, v_(i+1) = u_l (once, however often);
  *          Ain[l][k] = edge(k, l) / indeg(l),  Aout[k][l] = edge(k, l) / outdeg(k)
@@ -42,8 +45,10 @@ public final class NeuralReference {
     private final NeuralConfig cfg;
     private final NeuralLayout L;
     private final int d, h, n;
+    private final boolean code;
 
     public NeuralReference(NeuralConfig cfg) {
+        this.code = cfg.code();
         this.cfg = cfg;
         this.L = new NeuralLayout(cfg);
         this.d = cfg.dim();
@@ -55,12 +60,17 @@ public final class NeuralReference {
         return L;
     }
 
-    /** The loss of the batch; when {@code grad} is not null it is overwritten with the gradient. */
+    /** The loss of the batch without dropout; when {@code grad} is not null it is overwritten with the gradient. */
     public double lossAndGradient(double[] th, double[] grad, Batch bt) {
+        return lossAndGradient(th, grad, bt, NeuralDropout.NONE);
+    }
+
+    /** The loss of the batch with dropout {@code dr}; when {@code grad} is not null it is overwritten with the gradient. */
+    public double lossAndGradient(double[] th, double[] grad, Batch bt, NeuralDropout dr) {
         if (grad != null) Arrays.fill(grad, 0.0);
         double sum = 0;
         for (int b = 0; b < bt.B; b++) {
-            double[] s = encode(th, bt, b, null);
+            double[] s = encode(th, bt, b, null, dr);
             // scores and softmax cross-entropy over items 1..n-1
             double[] z = new double[n];
             double max = Double.NEGATIVE_INFINITY;
@@ -82,7 +92,7 @@ public final class NeuralReference {
                     ds[c] += dz * th[o + c];
                 }
             }
-            encode(th, bt, b, new double[][] {ds, grad});
+            encode(th, bt, b, new double[][] {ds, grad}, dr);
         }
         double l2 = 0;
         for (double x : th) l2 += x * x;
@@ -93,19 +103,19 @@ public final class NeuralReference {
         return sum / bt.B + 0.5 * lam * l2;
     }
 
-    /** The session vector s of every row, (B, d). */
+    /** The session vector s of every row, (B, d), as evaluation computes it ({@link NeuralDropout#EVAL}). */
     public double[][] sessionVectors(double[] th, Batch bt) {
         double[][] out = new double[bt.B][];
-        for (int b = 0; b < bt.B; b++) out[b] = encode(th, bt, b, null);
+        for (int b = 0; b < bt.B; b++) out[b] = encode(th, bt, b, null, NeuralDropout.EVAL);
         return out;
     }
 
     /** Forward of row b; with {@code back = {ds, grad}} also its backward from dLoss/ds, added into grad. */
-    private double[] encode(double[] th, Batch bt, int b, double[][] back) {
+    private double[] encode(double[] th, Batch bt, int b, double[][] back, NeuralDropout dr) {
         return switch (cfg.kind()) {
             case STAMP -> stamp(th, bt, b, back);
             case GRU4REC -> gru4rec(th, bt, b, back);
-            case NARM -> narm(th, bt, b, back);
+            case NARM -> narm(th, bt, b, back, dr);
             case SRGNN -> srgnn(th, bt, b, back);
         };
     }
@@ -178,11 +188,11 @@ public final class NeuralReference {
 
     private double[] gru4rec(double[] th, Batch bt, int b, double[][] back) {
         int t = bt.len[b];
-        double[][] hs = gruForward(th, bt, b);
+        double[][] hs = gruForward(th, bt, b, NeuralDropout.NONE);
         if (back != null) {
             double[][] dh = new double[t][];
             dh[t - 1] = back[0];
-            gruBackward(th, bt, b, hs, dh, back[1]);
+            gruBackward(th, bt, b, hs, dh, back[1], NeuralDropout.NONE);
         }
         return hs[t];
     }
@@ -191,19 +201,20 @@ public final class NeuralReference {
      * The GRU over x_k = E[v_k] (width d) from h_0 = 0: returns {h_0, ..., h_t} (width h), and keeps
      * what its backward needs in {@code hs[t + 1 ..]}: for each step k, z, r, candidate and r * h.
      */
-    private double[][] gruForward(double[] th, Batch bt, int b) {
+    private double[][] gruForward(double[] th, Batch bt, int b, NeuralDropout dr) {
         int t = bt.len[b];
         double[][] out = new double[t + 1 + 4 * t][];
         double[] hh = new double[h];
         out[0] = hh;
         for (int k = 0; k < t; k++) {
             double[] x = row(th, L.in.offset() + bt.items[b * bt.T + k] * d);
+            for (int c = 0; c < d; c++) x[c] *= inputFactor(bt, b, k, c, dr);
             double[] gx = add(vm(x, th, L.Wx), Arrays.copyOfRange(th, L.bx.offset(), L.bx.end()));
             double[] gh = vm(hh, th, L.U);
             double[] z = new double[h], r = new double[h], rh = new double[h];
             for (int c = 0; c < h; c++) {
-                z[c] = sigmoid(gx[c] + gh[c]);
-                r[c] = sigmoid(gx[h + c] + gh[h + c]);
+                z[c] = gate(gx[c] + gh[c]);
+                r[c] = gate(gx[h + c] + gh[h + c]);
                 rh[c] = r[c] * hh[c];
             }
             double[] uc = vm(rh, th, L.Uh);
@@ -224,7 +235,7 @@ public final class NeuralReference {
     }
 
     /** Backward of {@link #gruForward} from dLoss/dh_k (dh[k - 1]; null entries are zero), added into g. */
-    private void gruBackward(double[] th, Batch bt, int b, double[][] hs, double[][] dhExt, double[] g) {
+    private void gruBackward(double[] th, Batch bt, int b, double[][] hs, double[][] dhExt, double[] g, NeuralDropout dr) {
         int t = bt.len[b];
         double[] dh = new double[h];
         for (int k = t - 1; k >= 0; k--) {
@@ -232,33 +243,36 @@ public final class NeuralReference {
             int q = t + 1 + 4 * k;
             double[] hp = hs[k], z = hs[q], r = hs[q + 1], cand = hs[q + 2], rh = hs[q + 3];
             double[] x = row(th, L.in.offset() + bt.items[b * bt.T + k] * d);
+            for (int c = 0; c < d; c++) x[c] *= inputFactor(bt, b, k, c, dr);
             double[] dgx = new double[3 * h], dgh = new double[2 * h], dac = new double[h], dhp = new double[h];
             for (int c = 0; c < h; c++) {
                 dac[c] = dh[c] * z[c] * (1 - cand[c] * cand[c]);
                 dgx[2 * h + c] = dac[c];
                 dhp[c] = dh[c] * (1 - z[c]);
                 double dz = dh[c] * (cand[c] - hp[c]);
-                dgx[c] = dgh[c] = dz * z[c] * (1 - z[c]);
+                dgx[c] = dgh[c] = dz * gateGrad(z[c]);
             }
             outer(rh, dac, g, L.Uh);
             double[] drh = vmT(dac, th, L.Uh);
             for (int c = 0; c < h; c++) {
                 dhp[c] += drh[c] * r[c];
-                double dr = drh[c] * hp[c];
-                dgx[h + c] = dgh[h + c] = dr * r[c] * (1 - r[c]);
+                double drc = drh[c] * hp[c];
+                dgx[h + c] = dgh[h + c] = drc * gateGrad(r[c]);
             }
             outer(x, dgx, g, L.Wx);
             addTo(g, L.bx.offset(), dgx);
             outer(hp, dgh, g, L.U);
             addInto(dhp, vmT(dgh, th, L.U));
-            addTo(g, L.in.offset() + bt.items[b * bt.T + k] * d, vmT(dgx, th, L.Wx));
+            double[] dx = vmT(dgx, th, L.Wx);
+            for (int c = 0; c < d; c++) dx[c] *= inputFactor(bt, b, k, c, dr);
+            addTo(g, L.in.offset() + bt.items[b * bt.T + k] * d, dx);
             dh = dhp;
         }
     }
 
-    private double[] narm(double[] th, Batch bt, int b, double[][] back) {
+    private double[] narm(double[] th, Batch bt, int b, double[][] back, NeuralDropout dr) {
         int t = bt.len[b];
-        double[][] hs = gruForward(th, bt, b);
+        double[][] hs = gruForward(th, bt, b, dr);
         double[] ht = hs[t];
         double[] q1 = vm(ht, th, L.A1);
         double[][] sg = new double[t][];
@@ -266,29 +280,45 @@ public final class NeuralReference {
         for (int j = 0; j < t; j++) {
             double[] pre = add(q1, vm(hs[j + 1], th, L.A2));
             sg[j] = new double[h];
-            for (int c = 0; c < h; c++) sg[j][c] = sigmoid(pre[c]);
+            for (int c = 0; c < h; c++) sg[j][c] = gate(pre[c]);
             a[j] = dot(sg[j], th, L.va.offset());
-            for (int c = 0; c < h; c++) cl[c] += a[j] * hs[j + 1][c];
         }
-        double[] cat = concat(ht, cl);
+        if (code) { // a softmax over the session's positions
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int j = 0; j < t; j++) max = Math.max(max, a[j]);
+            for (int j = 0; j < t; j++) sum += (a[j] = Math.exp(a[j] - max));
+            for (int j = 0; j < t; j++) a[j] /= sum;
+        }
+        for (int j = 0; j < t; j++) for (int c = 0; c < h; c++) cl[c] += a[j] * hs[j + 1][c];
+        double[] cat = concat(ht, cl), catMask = new double[2 * h];
+        for (int c = 0; c < 2 * h; c++) {
+            catMask[c] = code ? dr.factor(NeuralDropout.SITE_CAT, (long) b * 2 * h + c, NeuralConfig.CODE_DROP_CAT) : 1;
+            cat[c] *= catMask[c];
+        }
         double[] s = vm(cat, th, L.WB);
         if (back == null) return s;
         double[] ds = back[0], g = back[1];
         outer(cat, ds, g, L.WB);
         double[] dcat = vmT(ds, th, L.WB);
+        for (int c = 0; c < 2 * h; c++) dcat[c] *= catMask[c];
         double[][] dh = new double[t][];
         for (int j = 0; j < t; j++) dh[j] = new double[h];
         double[] dq1 = new double[h];
+        double[] da = new double[t];
+        double mean = 0; // code form: sum_k a_k da_k, for the softmax's backward
         for (int j = 0; j < t; j++) {
-            double da = 0;
             for (int c = 0; c < h; c++) {
-                da += dcat[h + c] * hs[j + 1][c];
+                da[j] += dcat[h + c] * hs[j + 1][c];
                 dh[j][c] += a[j] * dcat[h + c];
             }
+            mean += a[j] * da[j];
+        }
+        for (int j = 0; j < t; j++) {
+            double de = code ? a[j] * (da[j] - mean) : da[j]; // dLoss/d(va . gate(pre_j))
             double[] dpre = new double[h];
             for (int c = 0; c < h; c++) {
-                g[L.va.offset() + c] += da * sg[j][c];
-                dpre[c] = da * th[L.va.offset() + c] * sg[j][c] * (1 - sg[j][c]);
+                g[L.va.offset() + c] += de * sg[j][c];
+                dpre[c] = de * th[L.va.offset() + c] * gateGrad(sg[j][c]);
                 dq1[c] += dpre[c];
             }
             outer(hs[j + 1], dpre, g, L.A2);
@@ -297,7 +327,7 @@ public final class NeuralReference {
         outer(ht, dq1, g, L.A1);
         addInto(dh[t - 1], vmT(dq1, th, L.A1));
         for (int c = 0; c < h; c++) dh[t - 1][c] += dcat[c];
-        gruBackward(th, bt, b, hs, dh, g);
+        gruBackward(th, bt, b, hs, dh, g, dr);
         return s;
     }
 
@@ -510,5 +540,25 @@ public final class NeuralReference {
 
     private static double sigmoid(double x) {
         return 1 / (1 + Math.exp(-x));
+    }
+
+    /** Theano's hard sigmoid, NARM's code form: clip(0.2 x + 0.5, 0, 1). */
+    public static double hardSigmoid(double x) {
+        return Math.max(0, Math.min(1, 0.2 * x + 0.5));
+    }
+
+    /** The GRU's gates and NARM's attention: the sigmoid, or the hard sigmoid in NARM's code form. */
+    private double gate(double x) {
+        return code ? hardSigmoid(x) : sigmoid(x);
+    }
+
+    /** The gate's derivative from its value y: y (1 - y), or 0.2 inside the hard sigmoid's slope (0 where it is clipped). */
+    private double gateGrad(double y) {
+        return code ? (y > 0 && y < 1 ? 0.2 : 0) : y * (1 - y);
+    }
+
+    /** The dropout factor of entry c of the GRU's input x_k of row b (1 unless NARM's code form). */
+    private double inputFactor(Batch bt, int b, int k, int c, NeuralDropout dr) {
+        return code ? dr.factor(NeuralDropout.SITE_INPUT, ((long) b * bt.T + k) * d + c, NeuralConfig.CODE_DROP_INPUT) : 1;
     }
 }

@@ -34,16 +34,21 @@ class NeuralCpuModelTest {
 
     /** Loss within tol relative, and every view's gradient within tol in relative norm. */
     static void compare(NeuralConfig cfg, long seed, double scale, int threads, boolean simd, double tol) {
+        compare(cfg, seed, scale, threads, simd, tol, NeuralDropout.NONE);
+    }
+
+    /** The same, the training pass with dropout {@code dr} (NARM's code form; the others ignore it). */
+    static void compare(NeuralConfig cfg, long seed, double scale, int threads, boolean simd, double tol, NeuralDropout dr) {
         NeuralParameters p = params(cfg, seed, scale);
         Batch bt = batch(cfg, B, seed + 7);
         NeuralReference ref = new NeuralReference(cfg);
         double[] th = p.weightsAsDouble();
         double[] gd = new double[th.length];
-        double lossD = ref.lossAndGradient(th, gd, bt);
+        double lossD = ref.lossAndGradient(th, gd, bt, dr);
         double lossF;
         try (NeuralCpuModel m = new NeuralCpuModel(cfg, B, threads, simd)) {
             assertEquals(simd && Simd.available() && D >= Simd.lanes(), m.usesSimd());
-            lossF = m.forwardBackward(p, bt);
+            lossF = m.forwardBackward(p, bt, dr);
             // the scoring path gives the reference's session vectors
             m.encode(p, bt);
             double[][] s = ref.sessionVectors(th, bt);
@@ -90,6 +95,26 @@ class NeuralCpuModelTest {
         compare(new NeuralConfig(NeuralKind.NARM, N, D, 28, MAXLEN, 1e-3f), 7, 0.3, 2, true, 1e-4); // and wider
     }
 
+    /** NARM's code form: hard sigmoids, softmax attention, its initialisation, and the training pass's dropout masks. */
+    @Test
+    void narmCodeFormMatchesTheReference() {
+        NeuralConfig cfg = new NeuralConfig(NeuralKind.NARM, N, D, 12, MAXLEN, 1e-3f, true);
+        for (boolean simd : new boolean[] {true, false}) {
+            compare(cfg, 5, 0.4, 2, simd, 1e-4, NeuralDropout.NONE);
+            compare(cfg, 5, 0.4, 2, simd, 1e-4, NeuralDropout.train(77));
+            compare(cfg, 6, 0, 3, simd, 1e-4, NeuralDropout.train(78)); // the code's own initialisation
+        }
+        compare(new NeuralConfig(NeuralKind.NARM, N, D, 28, MAXLEN, 1e-3f, true), 7, 0.3, 2, true, 1e-4, NeuralDropout.train(79));
+        // the masks matter: the same step without them is another loss
+        NeuralParameters p = params(cfg, 5, 0.4);
+        Batch bt = batch(cfg, B, 12);
+        try (NeuralCpuModel m = new NeuralCpuModel(cfg, B, 2, true)) {
+            double none = m.forwardBackward(p, bt, NeuralDropout.NONE), masked = m.forwardBackward(p, bt, NeuralDropout.train(77));
+            assertTrue(Math.abs(none - masked) > 1e-3, "dropout changed nothing: " + none + " vs " + masked);
+            assertEquals(masked, m.forwardBackward(p, bt, NeuralDropout.train(77)), 0.0, "the same step's masks again");
+        }
+    }
+
     @Test
     void srgnnMatchesTheReference() {
         for (int items : new int[] {N, 9}) { // with 8 items nearly every session repeats some: nodes with several positions, self loops
@@ -114,6 +139,14 @@ class NeuralCpuModelTest {
                     double loss;
                     try (NeuralCpuModel m = new NeuralCpuModel(cfg, B, threads, simd)) {
                         loss = m.forwardBackward(p, bt);
+                    }
+                    if (k == NeuralKind.NARM) { // and NARM's code form with a training step's dropout
+                        NeuralConfig code = new NeuralConfig(k, N, D, 16, MAXLEN, 1e-3f, true);
+                        NeuralParameters q = params(code, 9, 0.3);
+                        try (NeuralCpuModel m = new NeuralCpuModel(code, B, threads, simd)) {
+                            loss += m.forwardBackward(q, bt, NeuralDropout.train(5));
+                        }
+                        for (int i = 0; i < q.g.length; i++) p.g[i] += q.g[i]; // same layout as the paper's form
                     }
                     if (first == null) {
                         first = p.g.clone();

@@ -17,18 +17,23 @@ class NeuralReferenceGradientTest {
 
     /** Checks every entry; returns the number of entries whose gradient is not zero. */
     static int checkAll(NeuralConfig cfg, double[] th, Batch bt) {
+        return checkAll(cfg, th, bt, NeuralDropout.NONE);
+    }
+
+    /** The same with the dropout {@code dr} (fixed masks: the loss stays a smooth function of the parameters). */
+    static int checkAll(NeuralConfig cfg, double[] th, Batch bt, NeuralDropout dr) {
         NeuralReference ref = new NeuralReference(cfg);
         double[] grad = new double[th.length];
-        ref.lossAndGradient(th, grad, bt);
+        ref.lossAndGradient(th, grad, bt, dr);
         double h = 1e-6;
         int nonzero = 0;
         for (View v : ref.layout().views()) {
             for (int i = v.offset(); i < v.end(); i++) {
                 double keep = th[i];
                 th[i] = keep + h;
-                double up = ref.lossAndGradient(th, null, bt);
+                double up = ref.lossAndGradient(th, null, bt, dr);
                 th[i] = keep - h;
-                double down = ref.lossAndGradient(th, null, bt);
+                double down = ref.lossAndGradient(th, null, bt, dr);
                 th[i] = keep;
                 double expect = ref.layout().pinned(i) ? 0 : (up - down) / (2 * h);
                 double an = grad[i];
@@ -79,6 +84,34 @@ class NeuralReferenceGradientTest {
         int nz = checkAll(cfg, weights(cfg, 31, 0.8), batch(cfg, 32));
         assertTrue(nz > new NeuralLayout(cfg).total() / 2, "most gradient entries should be nonzero: " + nz);
         checkAll(cfg, NeuralParameters.init(cfg, 33).weightsAsDouble(), batch(cfg, 34));
+    }
+
+    /**
+     * NARM's code form: hard-sigmoid gates and attention (piecewise linear: large weights put some pre-activations
+     * past the clip at +-2.5, where the gradient is 0, and most inside: spread 1.6), softmax attention, with and without a step's masks.
+     */
+    @Test
+    void narmCodeFormGradientMatchesFiniteDifferences() {
+        NeuralConfig cfg = new NeuralConfig(NeuralKind.NARM, N, D, 4, MAXLEN, 0.01f, true);
+        double[] th = weights(cfg, 21, 1.6);
+        Batch bt = batch(cfg, 22);
+        int plain = checkAll(cfg, th, bt, NeuralDropout.NONE);
+        int masked = checkAll(cfg, th, bt, NeuralDropout.train(99));
+        assertTrue(plain > 100 && masked > 100, plain + " / " + masked + " nonzero gradient entries");
+        // both sides of the clip were visited: some hard-sigmoid arguments beyond 2.5 in size, most within
+        NeuralLayout L = new NeuralLayout(cfg);
+        int clipped = 0, inside = 0;
+        for (int b = 0; b < bt.B; b++) {
+            for (int k = 0; k < bt.len[b]; k++) {
+                for (int c = 0; c < 4; c++) { // the z gate's argument at step k with h_(k-1) = 0 is x Wx + bx; enough to see both regimes
+                    double a = th[L.bx.offset() + c];
+                    for (int e = 0; e < D; e++) a += th[L.in.offset() + bt.items[b * bt.T + k] * D + e] * th[L.Wx.offset() + e * 12 + c];
+                    if (Math.abs(a) > 2.5) clipped++;
+                    else inside++;
+                }
+            }
+        }
+        assertTrue(clipped > 0 && inside > clipped, clipped + " clipped, " + inside + " inside");
     }
 
     @Test
@@ -179,6 +212,65 @@ class NeuralReferenceGradientTest {
         assertEquals(Math.log(Math.exp(z1) + Math.exp(z2)) - z1, ref.lossAndGradient(th, null, bt), 1e-14);
     }
 
+    /**
+     * NARM's code form by hand, d 1, h 1, n 3, the session (2, 1): hard sigmoids, the softmax over the two positions, and
+     * its three dropout modes (none; evaluation's keep rates 0.75 and 0.5; a training step's masks, drawn here from
+     * DropoutMasks.keep directly).
+     */
+    @Test
+    void narmCodeFormMatchesAHandComputedExample() {
+        NeuralConfig cfg = new NeuralConfig(NeuralKind.NARM, 3, 1, 1, 5, 0f, true);
+        NeuralLayout L = new NeuralLayout(cfg);
+        double[] th = new double[L.total()];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        for (int i = 0; i < th.length; i++) th[i] = L.pinned(i) ? 0 : 4 * r.nextDouble() - 2;
+        Samples smp = new Samples(new Sessions.Builder().add(2, 1).build(), new int[] {1});
+        Batch bt = Batch.of(smp, 0, 1, 5);
+        NeuralReference ref = new NeuralReference(cfg);
+        long seed = 1234;
+        double[][] factors = { // {x_1, x_2, h_t part, c_l part} for NONE, EVAL, train(seed)
+            {1, 1, 1, 1},
+            {0.75, 0.75, 0.5, 0.5},
+            {keep(seed, 0, 0, 0.25f), keep(seed, 0, 1, 0.25f), keep(seed, 4, 0, 0.5f), keep(seed, 4, 1, 0.5f)}};
+        NeuralDropout[] modes = {NeuralDropout.NONE, NeuralDropout.EVAL, NeuralDropout.train(seed)};
+        for (int mode = 0; mode < 3; mode++) {
+            double[] f = factors[mode];
+            double[] hs = new double[3];
+            double hh = 0;
+            int k = 1;
+            double[] xs = {th[2] * f[0], th[1] * f[1]};
+            for (double x : xs) {
+                double z = hsig(th[L.Wx.offset()] * x + th[L.bx.offset()] + th[L.U.offset()] * hh);
+                double rr = hsig(th[L.Wx.offset() + 1] * x + th[L.bx.offset() + 1] + th[L.U.offset() + 1] * hh);
+                double c = Math.tanh(th[L.Wx.offset() + 2] * x + th[L.bx.offset() + 2] + th[L.Uh.offset()] * rr * hh);
+                hh = (1 - z) * hh + z * c;
+                hs[k++] = hh;
+            }
+            double e1 = th[L.va.offset()] * hsig(hs[2] * th[L.A1.offset()] + hs[1] * th[L.A2.offset()]);
+            double e2 = th[L.va.offset()] * hsig(hs[2] * th[L.A1.offset()] + hs[2] * th[L.A2.offset()]);
+            double a1 = Math.exp(e1) / (Math.exp(e1) + Math.exp(e2)), a2 = 1 - a1;
+            double cl = a1 * hs[1] + a2 * hs[2];
+            double s = hs[2] * f[2] * th[L.WB.offset()] + cl * f[3] * th[L.WB.offset() + 1];
+            double z1 = s * th[1], z2 = s * th[2];
+            if (mode == 1) {
+                assertEquals(s, ref.sessionVectors(th, bt)[0][0], 1e-14, "evaluation");
+            } else {
+                assertEquals(Math.log(Math.exp(z1) + Math.exp(z2)) - z1, ref.lossAndGradient(th, null, bt, modes[mode]), 1e-14, "mode " + mode);
+            }
+        }
+        assertEquals(0.0, NeuralReference.hardSigmoid(-2.5), 0.0);
+        assertEquals(1.0, NeuralReference.hardSigmoid(3), 0.0);
+        assertEquals(0.6, NeuralReference.hardSigmoid(0.5), 1e-15);
+    }
+
+    private static double hsig(double x) {
+        return Math.max(0, Math.min(1, 0.2 * x + 0.5));
+    }
+
+    private static double keep(long seed, int site, long index, float rate) {
+        return org.lgsr.model.DropoutMasks.keep(seed, site, index, rate) ? 1 : 0;
+    }
+
     /** A hand-computed STAMP forward pass, d 1, n 3, the session (1, 2): every step written out here. */
     @Test
     void stampMatchesAHandComputedExample() {
@@ -262,6 +354,28 @@ class NeuralReferenceGradientTest {
         for (int i = 0; i < q.w.length; i++) assertTrue(Math.abs(q.w[i]) <= a);
         assertEquals(a / Math.sqrt(3), std(q.w, q.layout.Wx.offset(), q.layout.Wx.end()), 0.002); // uniform(-a, a)
         for (int c = 0; c < 100; c++) assertEquals(0f, q.w[q.layout.in.offset() + c]);
+        // NARM's code form: N(0, 2 / rows of the code's matrix), orthogonal recurrent blocks, zero bias
+        NeuralParameters c = NeuralParameters.init(new NeuralConfig(NeuralKind.NARM, 2001, 50, 100, 19, 0f, true), 5);
+        NeuralLayout cl = c.layout;
+        for (int e = 0; e < 50; e++) assertEquals(0f, c.w[cl.out.offset() + e]);
+        assertEquals(Math.sqrt(2.0 / 2001), std(c.w, cl.out.offset() + 50, cl.out.end()), 0.002 * Math.sqrt(2.0 / 2001) * 10);
+        assertEquals(Math.sqrt(2.0 / 50), std(c.w, cl.Wx.offset(), cl.Wx.end()), 0.01);
+        assertEquals(Math.sqrt(2.0 / 100), std(c.w, cl.A1.offset(), cl.A1.end()), 0.005);
+        assertEquals(Math.sqrt(2.0 / 50), std(c.w, cl.WB.offset(), cl.WB.end()), 0.01);
+        assertEquals(Math.sqrt(2.0), std(c.w, cl.va.offset(), cl.va.end()), 0.35); // 100 draws
+        assertEquals(0.0, std(c.w, cl.bx.offset(), cl.bx.end()), 0.0);
+        assertEquals(0f, c.w[cl.bx.offset()]);
+        // U's two blocks and Uh: Q^T Q = I
+        int h = 100;
+        for (int[] blk : new int[][] {{cl.U.offset(), 2 * h, 0}, {cl.U.offset(), 2 * h, h}, {cl.Uh.offset(), h, 0}}) {
+            for (int i = 0; i < h; i += 7) {
+                for (int j = 0; j < h; j += 5) {
+                    double dot = 0;
+                    for (int row = 0; row < h; row++) dot += (double) c.w[blk[0] + row * blk[1] + blk[2] + i] * c.w[blk[0] + row * blk[1] + blk[2] + j];
+                    assertEquals(i == j ? 1.0 : 0.0, dot, 1e-5, "orthogonality, columns " + i + ", " + j);
+                }
+            }
+        }
     }
 
     private static double std(float[] w, int from, int to) {
