@@ -12,16 +12,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
-java_home="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}"
 build=target/sim-race
+. scripts/sim-lib.sh
 
 echo "== build the racecheck library ($build)"
-if ! { cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DLGSR_CUDA=OFF -DLGSR_SIM_RACECHECK=ON -DJAVA_HOME="$java_home" \
-         -DLGSR_OUTPUT_DIR="$here/$build/out" && cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)"; } > "$build.log" 2>&1; then
-  cat "$build.log" >&2
-  echo "sim-racecheck: error: the racecheck build failed" >&2
-  exit 1
-fi
+sim_build sim-racecheck "$build" -DLGSR_SIM_RACECHECK=ON
 
 echo "== 1. the sim's selftest with the racecheck (its deliberate hazards must be reported)"
 "$build/lgsr_sim_selftest" > "$build/selftest.log" 2>&1 || { cat "$build/selftest.log"; echo "sim-racecheck: FAILED: selftest"; exit 1; }
@@ -32,11 +27,6 @@ grep -m1 "(as expected) kernel t_race" "$build/selftest.log"
 tail -1 "$build/selftest.log"
 
 echo "== 2. the GPU tests on the simulated device with the racecheck"
-pattern="${1:-GpuKernelsTest,LayersGpuTest,AttentionGpuTest,AggregateGpuTest,WalksGpuTest,NceGpuTest,CublasGpuTest,SoftmaxCeGpuTest,EngineGpuTest,SimDriverTest}"
-LGSR_SIM_LIBRARY="$here/$build/out/liblgsr_sim.so" LGSR_TEST_DEVICE=sim \
-  mvn -B -ntp -o surefire:test -Dtest="$pattern" -Dsurefire.failIfNoSpecifiedTests=false > "$build/tests.log" 2>&1 \
-  || { grep -E "racecheck|Tests run|FAIL|ERROR" "$build/tests.log" | head -40; echo "sim-racecheck: FAILED: GPU tests under the racecheck" >&2; exit 1; }
-summary="$(grep -E "Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$" "$build/tests.log" | tail -1)"
-echo "GPU tests under the racecheck: ${summary#*] }"
-[[ $summary =~ Failures:\ 0,\ Errors:\ 0,\ Skipped:\ 0 ]] || { echo "sim-racecheck: FAILED: a GPU test failed or was skipped" >&2; exit 1; }
+sim_gpu_tests sim-racecheck "under the racecheck" "$build/tests.log" "${1:-$SIM_GPU_TESTS}" \
+  LGSR_SIM_LIBRARY="$here/$build/out/liblgsr_sim.so"
 echo "sim-racecheck: passed"

@@ -12,18 +12,13 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
-java_home="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}"
 build=target/sim-asan
 libasan="$(gcc -print-file-name=libasan.so)"
 [[ -f $libasan ]] || { echo "sim-sanitize: error: gcc has no libasan.so here ($libasan)" >&2; exit 2; }
+. scripts/sim-lib.sh
 
 echo "== build the sanitizer library ($build)"
-if ! { cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DLGSR_CUDA=OFF -DLGSR_SIM_SANITIZE=ON -DJAVA_HOME="$java_home" \
-         -DLGSR_OUTPUT_DIR="$here/$build/out" && cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)"; } > "$build.log" 2>&1; then
-  cat "$build.log" >&2
-  echo "sim-sanitize: error: the sanitizer build failed" >&2
-  exit 1
-fi
+sim_build sim-sanitize "$build" -DLGSR_SIM_SANITIZE=ON
 
 echo "== 1. the sim's selftest under ASan and UBSan"
 "$build/lgsr_sim_selftest" > "$build/selftest.log" 2>&1 || { cat "$build/selftest.log"; echo "sim-sanitize: FAILED: selftest"; exit 1; }
@@ -40,13 +35,8 @@ grep -m1 "ERROR: AddressSanitizer" "$build/overrun.log"
 echo "reported, in kernel t_dyn_overrun (as it must be)"
 
 echo "== 3. the GPU tests on the simulated device under ASan and UBSan"
-pattern="${1:-GpuKernelsTest,LayersGpuTest,AttentionGpuTest,AggregateGpuTest,WalksGpuTest,NceGpuTest,CublasGpuTest,SoftmaxCeGpuTest,EngineGpuTest,SimDriverTest}"
-LGSR_SIM_LIBRARY="$here/$build/out/liblgsr_sim.so" LGSR_TEST_DEVICE=sim LD_PRELOAD="$libasan" \
+sim_gpu_tests sim-sanitize "under ASan/UBSan" "$build/tests.log" "${1:-$SIM_GPU_TESTS}" \
+  LGSR_SIM_LIBRARY="$here/$build/out/liblgsr_sim.so" LD_PRELOAD="$libasan" \
   ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:use_sigaltstack=0 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  mvn -B -ntp -o surefire:test -Dtest="$pattern" -Dsurefire.failIfNoSpecifiedTests=false > "$build/tests.log" 2>&1 \
-  || { grep -E "AddressSanitizer|runtime error|Tests run|FAIL|ERROR" "$build/tests.log" | head -40; echo "sim-sanitize: FAILED: GPU tests under the sanitizers" >&2; exit 1; }
-summary="$(grep -E "Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$" "$build/tests.log" | tail -1)"
-echo "GPU tests under ASan/UBSan: ${summary#*] }"
-[[ $summary =~ Failures:\ 0,\ Errors:\ 0,\ Skipped:\ 0 ]] || { echo "sim-sanitize: FAILED: a GPU test failed or was skipped" >&2; exit 1; }
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "sim-sanitize: passed"
