@@ -35,7 +35,8 @@ final class TrainCommand implements Runnable {
     @Option(names = "--variant", paramLabel = "V",
             description = {"lgsr (joint training with the global encoder), lgsr-c (the recommendation module alone), lgsr-a (s_f from f_t only);",
                     "or a neural model on the CPU engine: the baselines of Table 2 stamp, gru4rec, narm, srgnn; gru4rec-top1",
-                    "(GRU4Rec trained as its paper: session-parallel, TOP1, Adagrad); lgsr-h",
+                    "(GRU4Rec trained as its paper: session-parallel, TOP1, Adagrad); gru4rec-code and narm-code (GRU4Rec and NARM",
+                    "as their authors' code computes them); lgsr-h",
                     "(SR-GNN's module with the global encoder, the paper's ablation) (docs/baselines-neural.md).",
                     "Default: " + DEFAULT_VARIANT + " (" + DEFAULT_WHY + ")."})
     String variant;
@@ -252,7 +253,7 @@ final class TrainCommand implements Runnable {
         if (variant != null) TrainConfig.checkVariant(variant);
         org.lgsr.model.neural.NeuralKind neural = variant == null ? null : TrainConfig.neuralKind(variant);
         boolean stampLr = lr == null && neural == org.lgsr.model.neural.NeuralKind.STAMP;
-        boolean top1 = TrainConfig.GRU4REC_TOP1.equals(variant);
+        boolean top1 = variant != null && TrainConfig.sessionParallel(variant); // gru4rec-top1 and gru4rec-code: the paper's lr and batch
         java.util.List<String> ownDefaults = new java.util.ArrayList<>(); // a model's published settings, where a flag is not given
         if (top1 && lr == null) {
             lr = GRU4REC_TOP1_LR;

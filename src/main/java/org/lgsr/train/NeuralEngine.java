@@ -27,7 +27,8 @@ import org.lgsr.util.Parallel;
  * adds the global encoder of full LGSR: its passes ({@link GlobalPhase}) move SR-GNN's item table, the
  * one that embeds the graph's nodes and scores the items, with an Adam of their own, exactly as they
  * move the LGSR module's {@code E}. {@code --variant gru4rec-top1} trains GRU4Rec's parameters the way its paper does
- * ({@link Gru4RecParallel}: session-parallel mini-batches, TOP1, Adagrad) and evaluates them like {@code gru4rec}.
+ * ({@link Gru4RecParallel}: session-parallel mini-batches, TOP1, Adagrad) and evaluates them like {@code gru4rec};
+ * {@code --variant gru4rec-code} trains GRU4Rec's code form the same way (its dropout inside {@link Gru4RecParallel}).
  * Deterministic for a seed and independent of the thread count.
  */
 public final class NeuralEngine implements TrainingEngine {
@@ -52,8 +53,10 @@ public final class NeuralEngine implements TrainingEngine {
         this.globalPhase = cfg.joint() ? new GlobalPhase(trainSessions, model.numItems(), model.dim(), params.w, params.layout.in.offset(),
                 cfg.global(), cfg.seed(), cfg.threads()) : null;
         this.global = globalPhase == null ? null : globalPhase.view();
-        this.parallel = TrainConfig.GRU4REC_TOP1.equals(cfg.variant()) ? new Gru4RecParallel(params, trainSessions, cfg.batchSize(), cfg.seed()) : null;
-        this.engine = new NeuralCpuModel(model, cfg.batchSize(), cfg.threads());
+        this.parallel = TrainConfig.sessionParallel(cfg.variant()) ? new Gru4RecParallel(params, trainSessions, cfg.batchSize(), cfg.seed()) : null;
+        // the float engine trains the per-prefix models; GRU4Rec's code form is trained and scored without it
+        this.engine = model.kind() == org.lgsr.model.neural.NeuralKind.GRU4REC && model.code() ? null
+                : new NeuralCpuModel(model, cfg.batchSize(), cfg.threads());
         this.batch = new Batch(cfg.batchSize(), model.maxLen());
         this.par = new Parallel(cfg.threads());
     }
@@ -146,7 +149,7 @@ public final class NeuralEngine implements TrainingEngine {
     @Override
     public void close() {
         try {
-            engine.close();
+            if (engine != null) engine.close();
         } finally {
             par.close();
             if (globalPhase != null) globalPhase.close();

@@ -45,10 +45,16 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
     }
 
     /** The names {@code --variant} knows, in the order an error lists them. */
-    public static final String KNOWN_VARIANTS = "lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, gru4rec-top1, narm, narm-code, srgnn";
+    public static final String KNOWN_VARIANTS = "lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, gru4rec-top1, gru4rec-code, narm, narm-code, srgnn";
 
     /** GRU4Rec trained as its paper trains it: session-parallel mini-batches, TOP1 over in-batch negatives, Adagrad. */
     public static final String GRU4REC_TOP1 = "gru4rec-top1";
+
+    /**
+     * GRU4Rec as its authors' code computes and trains it ({@link NeuralConfig#code()}): {@link #GRU4REC_TOP1}'s training with
+     * the one-hot input, an output bias, a tanh on the scores, dropout 0.5 on the hidden state and the code's initialisation.
+     */
+    public static final String GRU4REC_CODE = "gru4rec-code";
 
     /** NARM as its authors' code computes it ({@link NeuralConfig#code()}): hard sigmoids, normalised attention, dropout, the code's initialisation. */
     public static final String NARM_CODE = "narm-code";
@@ -64,7 +70,7 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
     /** The neural model behind a run variant name ({@code lgsr-h}: SR-GNN's), or null for the LGSR module's variants. */
     public static NeuralKind neuralKind(String name) {
         if (LGSR_H.equals(name)) return NeuralKind.SRGNN;
-        if (GRU4REC_TOP1.equals(name)) return NeuralKind.GRU4REC;
+        if (GRU4REC_TOP1.equals(name) || GRU4REC_CODE.equals(name)) return NeuralKind.GRU4REC;
         if (NARM_CODE.equals(name)) return NeuralKind.NARM;
         return NeuralKind.byName(name);
     }
@@ -87,7 +93,13 @@ public record TrainConfig(String dataset, String variant, int epochs, int batchS
 
     /** The neural baseline's shape (only when {@link #neural()} is not null). */
     public NeuralConfig neuralModel(int numItems) {
-        return new NeuralConfig(neural(), numItems, dim, neural().hasHidden() ? hidden : dim, maxLen, lambda2, NARM_CODE.equals(variant));
+        return new NeuralConfig(neural(), numItems, dim, neural().hasHidden() ? hidden : dim, maxLen, lambda2,
+                NARM_CODE.equals(variant) || GRU4REC_CODE.equals(variant));
+    }
+
+    /** Whether GRU4Rec trains as its paper does (session-parallel, TOP1, Adagrad): {@code gru4rec-top1} and {@code gru4rec-code}. */
+    public static boolean sessionParallel(String variant) {
+        return GRU4REC_TOP1.equals(variant) || GRU4REC_CODE.equals(variant);
     }
 
     public boolean joint() {

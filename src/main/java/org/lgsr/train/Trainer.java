@@ -149,16 +149,20 @@ public final class Trainer {
         } else {
             modelInfo.put("architecture", switch (neural) {
                 case STAMP -> "STAMP (Liu et al. 2018): attention over the session, h_s * h_t scores x_j (trilinear)";
-                case GRU4REC -> "GRU4Rec (Hidasi et al. 2016): GRU over the item embeddings, its last state scores a separate output table";
+                case GRU4REC -> neuralModel.code()
+                        ? "GRU4Rec (Hidasi et al. 2016) as its authors' code: GRU over the one-hot input, its last state scores a separate output table with a bias, tanh"
+                        : "GRU4Rec (Hidasi et al. 2016): GRU over the item embeddings, its last state scores a separate output table";
                 case NARM -> "NARM (Li et al. 2017): GRU, attention over its states, [h_t | c_l] scores x_j through a bilinear map"
                         + (neuralModel.code() ? "; its authors' code form: hard sigmoids, softmax-normalised attention, the code's initialisation" : "");
                 case SRGNN -> "SR-GNN (Wu et al. 2019): one gated graph step over the session graph, soft-attention readout with the last item"
                         + (cfg.joint() ? "; LGSR-H: trained jointly with the global encoder L_g on its item table" : "");
             });
-            modelInfo.put("loss", TrainConfig.GRU4REC_TOP1.equals(cfg.variant())
+            modelInfo.put("loss", TrainConfig.sessionParallel(cfg.variant())
                     ? "TOP1 over the other rows' targets, session-parallel mini-batches, Adagrad (GRU4Rec's own training; docs/baselines-neural.md)"
                     : "softmax cross-entropy over all items, per-prefix samples (docs/baselines-neural.md)");
-            modelInfo.put("dropout", neuralModel.code() ? "0.25 on the GRU's inputs, 0.5 on [h_t | c_l] (NARM's code: unscaled in training, scaled by the keep rate in evaluation)" : "none");
+            modelInfo.put("dropout", !neuralModel.code() ? "none" : neural == org.lgsr.model.neural.NeuralKind.GRU4REC
+                    ? "0.5 on the hidden state (GRU4Rec's code: inverted, the dropped state carried to the next click)"
+                    : "0.25 on the GRU's inputs, 0.5 on [h_t | c_l] (NARM's code: unscaled in training, scaled by the keep rate in evaluation)");
             modelInfo.put("dim", neuralModel.dim());
             if (neural.hasHidden()) modelInfo.put("hidden", neuralModel.hidden());
             modelInfo.put("parameters", new org.lgsr.model.neural.NeuralLayout(neuralModel).total());

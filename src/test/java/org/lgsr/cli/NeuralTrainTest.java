@@ -77,7 +77,7 @@ class NeuralTrainTest {
      * in one line that names the file (and write nothing).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"stamp", "gru4rec", "narm", "narm-code", "srgnn", "lgsr-h"})
+    @ValueSource(strings = {"stamp", "gru4rec", "gru4rec-code", "narm", "narm-code", "srgnn", "lgsr-h"})
     void aNeuralCheckpointEvaluatesToItsEpochsFigures(String variant) throws Exception {
         Path report = dir.resolve(variant + ".json");
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--variant", variant, "--epochs", "2", "--max-steps", "3",
@@ -227,10 +227,35 @@ class NeuralTrainTest {
     }
 
     @Test
+    void gru4recCodeTrainsSessionParallelWithTheCodesParts() throws Exception {
+        Path report = dir.resolve("code.json");
+        CliTest.Run r = CliTest.run("train", "--variant", "gru4rec-code", "--epochs", "2", "--dim", "16", "--max-steps", "120",
+                "--device", "cpu", "--threads", "1", "--no-compare", "--no-checkpoints", "--report", report.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("gru4rec-code: --lr 0.01 --batch 50 (the model's published settings where not given"), r.err());
+        JsonObject j = report(report);
+        assertEquals(50, j.getAsJsonObject("config").get("batchSize").getAsInt());
+        JsonObject model = j.getAsJsonObject("model");
+        assertTrue(model.get("loss").getAsString().startsWith("TOP1"), model.toString());
+        assertTrue(model.get("dropout").getAsString().startsWith("0.5 on the hidden state"), model.toString());
+        // the code's parameters: the output table, the one-hot input's (n, 3d) rows, the output bias, and the GRU without Wx
+        int n = j.getAsJsonObject("dataset").get("numItems").getAsInt(), d = 16;
+        assertEquals(n * d + n * 3 * d + n + 3 * d + d * 2 * d + d * d, model.get("parameters").getAsInt());
+        var epochs = j.getAsJsonArray("epochs");
+        JsonObject e1 = epochs.get(0).getAsJsonObject(), e2 = epochs.get(1).getAsJsonObject();
+        assertEquals(120 * 50, e1.get("samples").getAsInt());
+        // the code's initialisation is small: a fresh model's scores are near 0, each term near 1/2, and the code's TOP1
+        // leaves out each row's own regularisation term: 1 - 1/(2B) = 0.99
+        assertEquals(0.99, e1.get("firstStepLoss").getAsDouble(), 0.005);
+        assertTrue(e2.get("trainLoss").getAsDouble() < e1.get("firstStepLoss").getAsDouble() - 0.01, "TOP1 falls: " + e2.get("trainLoss"));
+        assertTrue(e2.getAsJsonObject("test").get("P@20").getAsDouble() > 10, "it ranks: " + e2.getAsJsonObject("test"));
+    }
+
+    @Test
     void badInputIsOneLine() {
         CliTest.Run r = CliTest.run("train", "--variant", "caser");
         CliTest.assertOneLineError(r, "--variant");
-        assertTrue(r.err().contains("known: lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, gru4rec-top1, narm, narm-code, srgnn"), r.err());
+        assertTrue(r.err().contains("known: lgsr, lgsr-c, lgsr-a, lgsr-h, stamp, gru4rec, gru4rec-top1, gru4rec-code, narm, narm-code, srgnn"), r.err());
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "stamp", "--hidden", "64"),
                 "--hidden: only --variant narm has a hidden width of its own");
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "narm", "--hidden", "0"), "--hidden: must be >= 1, got 0");

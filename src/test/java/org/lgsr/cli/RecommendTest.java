@@ -102,7 +102,7 @@ class RecommendTest {
      * batch whose lines match the same sessions scored alone.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"stamp", "gru4rec", "narm", "narm-code", "srgnn"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"stamp", "gru4rec", "gru4rec-code", "narm", "narm-code", "srgnn"})
     @SuppressWarnings("unchecked")
     void aNeuralModelsTopKMatchesItsReference(String variant) throws Exception {
         Path rep = dir.resolve(variant + ".json");
@@ -118,16 +118,22 @@ class RecommendTest {
         Map<String, Object> j = new com.google.gson.Gson().fromJson(r.out().strip(), Map.class);
         List<Double> items = (List<Double>) j.get("items"), scores = (List<Double>) j.get("scores");
         assertEquals(10, items.size());
-        org.lgsr.model.neural.NeuralReference ref = new org.lgsr.model.neural.NeuralReference(nc);
+        org.lgsr.model.neural.NeuralLayout layout = new org.lgsr.model.neural.NeuralLayout(nc);
         double[] th = new double[c.params().length];
         for (int i = 0; i < th.length; i++) th[i] = c.params()[i];
-        Batch bt = new Batch(1, nc.maxLen());
-        bt.fill(new org.lgsr.data.Samples(new org.lgsr.data.Sessions(new int[] {0, session.length}, session), new int[] {1}), null, 0, 1);
-        double[] sv = ref.sessionVectors(th, bt)[0];
-        int n = nc.numItems(), d = nc.dim(), o = ref.layout().out.offset();
+        double[] sv;
+        if (nc.code() && nc.kind() == org.lgsr.model.neural.NeuralKind.GRU4REC) {
+            sv = org.lgsr.model.neural.Gru4RecCodeMath.state(th, layout, session); // GRU4Rec's code form has no NeuralReference: its GRU worked here
+        } else {
+            Batch bt = new Batch(1, nc.maxLen());
+            bt.fill(new org.lgsr.data.Samples(new org.lgsr.data.Sessions(new int[] {0, session.length}, session), new int[] {1}), null, 0, 1);
+            sv = new org.lgsr.model.neural.NeuralReference(nc).sessionVectors(th, bt)[0];
+        }
+        int n = nc.numItems(), d = nc.dim(), o = layout.out.offset();
         double[] want = new double[n];
         double scale = 0;
         for (int i = 1; i < n; i++) {
+            if (layout.outBias != null) want[i] = th[layout.outBias.offset() + i];
             for (int k = 0; k < d; k++) want[i] += sv[k] * th[o + i * d + k];
             scale = Math.max(scale, Math.abs(want[i]));
         }

@@ -93,7 +93,7 @@ class ResumeTest {
      * what is compared is what the resumed run wrote): the same bits in the checkpoint and the same report figures.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"stamp", "gru4rec", "gru4rec-top1", "narm", "narm-code", "srgnn", "lgsr-h", "lgsr-h, L_g every epoch"})
+    @ValueSource(strings = {"stamp", "gru4rec", "gru4rec-top1", "gru4rec-code", "narm", "narm-code", "srgnn", "lgsr-h", "lgsr-h, L_g every epoch"})
     @SuppressWarnings("unchecked")
     void aNeuralRunResumedAfterEpoch1GivesTheUninterruptedRunsBits(String variant) throws Exception {
         Path dir = Files.createTempDirectory("lgsr-resume-neural");

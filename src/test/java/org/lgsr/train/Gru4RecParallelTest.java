@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.lgsr.data.Samples;
 import org.lgsr.data.Sessions;
 import org.lgsr.model.Batch;
@@ -119,5 +121,141 @@ class Gru4RecParallelTest {
         assertEquals(10, st.samples());
         assertEquals(5, p.step);
         assertTrue(st.meanLoss() > 0 && Double.isFinite(st.meanLoss()));
+    }
+
+    // ------------------------------------------------------------------ the code form (--variant gru4rec-code)
+
+    private static NeuralParameters codeParams(long seed, double scale) {
+        NeuralParameters p = NeuralParameters.init(new NeuralConfig(NeuralKind.GRU4REC, N, D, D, 19, 0f, true), seed);
+        SplittableRandom r = new SplittableRandom(seed + 1);
+        for (int i = 0; i < p.w.length; i++) p.w[i] = p.layout.pinned(i) ? 0f : (float) (scale * (2 * r.nextDouble() - 1));
+        return p;
+    }
+
+    /** The code form's gradient, every entry, against central differences: without dropout, and with one step's masks. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void codeFormGradientMatchesFiniteDifferences(boolean drop) {
+        NeuralParameters p = codeParams(7, 0.7);
+        assertEquals(null, p.layout.Wx, "the one-hot input has no Wx");
+        assertEquals(3 * D, p.layout.in.cols());
+        Gru4RecParallel g = new Gru4RecParallel(p, null, B, 1);
+        int[] in = {1, 4, 4, 7, 2}, tgt = {3, 8, 3, 5, 6};
+        double[][] h0 = states(9);
+        long seed = 12345;
+        g.lossAndGradient(p.w, in, tgt, copy(h0), true, drop, seed);
+        double[] an = g.gradientAsFlat();
+        int nonzero = 0, biasNonzero = 0;
+        for (View v : p.layout.views()) {
+            for (int i = v.offset(); i < v.end(); i++) {
+                float keep = p.w[i];
+                float up = keep + 1e-2f, down = keep - 1e-2f;
+                p.w[i] = up;
+                double lu = g.lossAndGradient(p.w, in, tgt, copy(h0), false, drop, seed);
+                p.w[i] = down;
+                double ld = g.lossAndGradient(p.w, in, tgt, copy(h0), false, drop, seed);
+                p.w[i] = keep;
+                double fd = p.layout.pinned(i) ? 0 : (lu - ld) / ((double) up - down);
+                int at = i - v.offset();
+                assertEquals(fd, an[i], 2e-6 + 2e-3 * Math.abs(fd), () -> v.name() + "[" + at + "]: finite difference vs analytic");
+                if (an[i] != 0) nonzero++;
+                if (an[i] != 0 && v == p.layout.outBias) biasNonzero++;
+            }
+        }
+        assertEquals(4, biasNonzero, "the bias of each distinct target (3, 5, 6, 8) has a gradient");
+        assertTrue(nonzero > (4 * 3 * D + 4 * D) * 9 / 10, "nonzero gradient entries: " + nonzero);
+    }
+
+    /**
+     * The code form's step by hand: fresh rows' states from the scorer's GRU, each entry kept (x2) or dropped as
+     * DropoutMasks.keep says, the dropped state carried, and the code's TOP1 over tanh(h_i . O[y_j] + bO[y_j]).
+     */
+    @Test
+    void codeFormStepIsDropoutThenTanhScoresThenTop1() {
+        NeuralParameters p = codeParams(13, 0.6);
+        Gru4RecParallel g = new Gru4RecParallel(p, null, B, 1);
+        int[] in = {1, 2, 3, 4, 5}, tgt = {6, 7, 8, 1, 2};
+        double[][] h = new double[B][D];
+        long seed = 99;
+        double loss = g.lossAndGradient(p.w, in, tgt, h, false, true, seed);
+        var L = p.layout;
+        double[][] s = new double[B][];
+        int dropped = 0;
+        for (int i = 0; i < B; i++) {
+            s[i] = org.lgsr.model.neural.Gru4RecCodeMath.state(p.weightsAsDouble(), L, new int[] {in[i]});
+            for (int k = 0; k < D; k++) {
+                boolean kept = org.lgsr.model.DropoutMasks.keep(seed, Gru4RecParallel.DROP_SITE, (long) i * D + k, 0.5f);
+                s[i][k] = kept ? 2 * s[i][k] : 0;
+                if (!kept) dropped++;
+            }
+            assertArrayEquals(s[i], h[i], 1e-6, "row " + i + ": the dropped state is carried");
+        }
+        assertTrue(dropped > 0 && dropped < B * D, "some entries dropped: " + dropped);
+        double expect = 0;
+        for (int i = 0; i < B; i++) {
+            double[] r = new double[B];
+            for (int j = 0; j < B; j++) {
+                r[j] = p.w[L.outBias.offset() + tgt[j]];
+                for (int k = 0; k < D; k++) r[j] += s[i][k] * p.w[L.out.offset() + tgt[j] * D + k];
+                r[j] = Math.tanh(r[j]);
+            }
+            // the code's TOP1: the positive's own regularisation term sigmoid(r_ii^2) left out
+            for (int j = 0; j < B; j++) expect += 1 / (1 + Math.exp(-(r[j] - r[i]))) + (j == i ? 0 : 1 / (1 + Math.exp(-r[j] * r[j])));
+        }
+        assertEquals(expect / (B * B), loss, 1e-9);
+    }
+
+    /** The code's initialisation: uniform in (-s, s), s = sqrt(6 / (rows + cols)) of each of the code's matrices; biases and rows 0 zero. */
+    @Test
+    void codeFormInitialisationIsTheCodes() {
+        int n = 400, d = 20;
+        NeuralParameters p = NeuralParameters.init(new NeuralConfig(NeuralKind.GRU4REC, n, d, d, 19, 0f, true), 5);
+        var L = p.layout;
+        double table = Math.sqrt(6.0 / (n + d)), square = Math.sqrt(6.0 / (2 * d));
+        for (View v : L.views()) {
+            boolean bias = v == L.bx || v == L.outBias;
+            double bound = bias ? 0 : L.isTable(v) ? table : square, max = 0, sq = 0;
+            int from = v.offset() + (L.isTable(v) ? v.cols() : 0);
+            for (int i = v.offset(); i < from; i++) assertEquals(0f, p.w[i], v.name() + ": row 0");
+            for (int i = from; i < v.end(); i++) {
+                max = Math.max(max, Math.abs(p.w[i]));
+                sq += (double) p.w[i] * p.w[i];
+            }
+            assertTrue(max <= bound, v.name() + ": max " + max + " > " + bound);
+            if (!bias) {
+                assertTrue(max > 0.95 * bound, v.name() + ": max " + max + " of " + bound);
+                double var = sq / (v.end() - from); // uniform in (-s, s): s^2 / 3
+                assertEquals(bound * bound / 3, var, 0.1 * bound * bound / 3, v.name() + ": variance");
+            }
+        }
+    }
+
+    /**
+     * The code form's schedule and optimiser: the sessions in file order (not shuffled), and one step of its
+     * Adagrad, w - lr g / sqrt(g^2 + 1e-6), on every entry, g the gradient of the step with its dropout masks.
+     */
+    @Test
+    void codeFormTakesTheSessionsInOrderAndStepsTheCodesAdagrad() {
+        Sessions train = new Sessions.Builder().add(1, 2, 3).add(4, 5).add(6).add(7, 8, 3, 1).add(2, 9, 5, 5, 4).build();
+        NeuralParameters p = codeParams(2, 0.3);
+        Gru4RecParallel g = new Gru4RecParallel(p, train, 2, 17);
+        g.trace = new ArrayList<>();
+        g.epoch(0, 0.01, 0, null, null);
+        // in file order, (6) left out: row 0 (1 2 3) then (2 9 5 5 4); row 1 (4 5) then (7 8 3 1), whose end finds no session left
+        assertEquals(List.of("1>2R 4>5R", "2>3 7>8R", "2>9R 8>3", "9>5 3>1"), g.trace);
+
+        NeuralParameters q = codeParams(2, 0.3), before = codeParams(2, 0.3);
+        Gru4RecParallel one = new Gru4RecParallel(q, train, 2, 17), ref = new Gru4RecParallel(before, null, 2, 17);
+        one.epoch(0, 0.01, 1, null, null);
+        ref.lossAndGradient(before.w, new int[] {1, 4}, new int[] {2, 5}, new double[2][D], true, true,
+                org.lgsr.model.DropoutMasks.stepSeed(17, 0));
+        double[] grad = ref.gradientAsFlat();
+        int moved = 0;
+        for (int i = 0; i < q.w.length; i++) {
+            double want = grad[i] == 0 ? before.w[i] : before.w[i] - 0.01 * grad[i] / Math.sqrt(grad[i] * grad[i] + 1e-6);
+            assertEquals(want, q.w[i], 1e-6, "entry " + i);
+            if (grad[i] != 0) moved++;
+        }
+        assertTrue(moved > 20, "entries moved: " + moved); // a fresh state: U and Uh get no gradient in this first step
     }
 }

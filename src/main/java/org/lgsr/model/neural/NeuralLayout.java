@@ -20,8 +20,11 @@ import org.lgsr.model.ParamLayout.View;
  *  W3  (d, d)  attention, on m_s         U   (d, 2d)  state to gates [z | r]
  *  ba  (d)     attention bias            Uh  (d, d)   (r * h) to candidate
  *  w0  (d)     attention output
- *  Ws  (d, d), bs (d)   h_s = tanh(m_a Ws + bs)
- *  Wt  (d, d), bt (d)   h_t = tanh(x_t Wt + bt)
+ *  Ws  (d, d), bs (d)   h_s = tanh(m_a Ws + bs)     GRU4Rec's code form (gru4rec-code)
+ *  Wt  (d, d), bt (d)   h_t = tanh(x_t Wt + bt)      O   (n, d)   output table
+ *                                                     E   (n, 3h)  the one-hot input's rows: [z | r | candidate]
+ *                                                     bO  (n, 1)   output bias
+ *                                                     bx, U, Uh    as above (no Wx)
  *
  * NARM (d embedding, h hidden)           SR-GNN
  *  E   (n, d)  inputs and scores          E    (n, d)  node embeddings, also score the items
@@ -41,6 +44,8 @@ public final class NeuralLayout {
     public final int n, d, h;
     /** The table that scores the items (offset 0) and the one the inputs are looked up in (the same except for GRU4Rec). */
     public final View out, in;
+    /** GRU4Rec's code form: the output bias, one entry per item (an item table of width 1); null otherwise. */
+    public final View outBias;
     // STAMP
     public final View W1, W2, W3, ba, w0, Ws, bs, Wt, bt;
     // GRU4Rec and NARM's GRU
@@ -61,8 +66,10 @@ public final class NeuralLayout {
         int[] off = {0};
         NeuralKind k = cfg.kind();
         boolean stamp = k == NeuralKind.STAMP, gru4rec = k == NeuralKind.GRU4REC, narm = k == NeuralKind.NARM, srgnn = k == NeuralKind.SRGNN;
+        boolean gruCode = gru4rec && cfg.code();
         out = add(vs, off, gru4rec ? "O" : "E", n, d);
-        in = gru4rec ? add(vs, off, "E", n, d) : out;
+        in = gru4rec ? add(vs, off, "E", n, gruCode ? 3L * h : d) : out;
+        outBias = gruCode ? add(vs, off, "bO", n, 1) : null;
         denseStart = off[0];
         W1 = stamp ? add(vs, off, "W1", d, d) : null;
         W2 = stamp ? add(vs, off, "W2", d, d) : null;
@@ -74,7 +81,7 @@ public final class NeuralLayout {
         Wt = stamp ? add(vs, off, "Wt", d, d) : null;
         bt = stamp ? add(vs, off, "bt", 1, d) : null;
         boolean gru = gru4rec || narm;
-        Wx = gru ? add(vs, off, "Wx", d, 3L * h) : null;
+        Wx = gru && !gruCode ? add(vs, off, "Wx", d, 3L * h) : null;
         bx = gru ? add(vs, off, "bx", 1, 3L * h) : null;
         U = gru ? add(vs, off, "U", h, 2L * h) : null;
         Uh = gru ? add(vs, off, "Uh", h, h) : null;
@@ -129,12 +136,13 @@ public final class NeuralLayout {
 
     /** Whether entry {@code i} is in row 0 (padding) of an item table: held at zero. */
     public boolean pinned(int i) {
-        return (i >= out.offset() && i < out.offset() + d) || (i >= in.offset() && i < in.offset() + d);
+        return (i >= out.offset() && i < out.offset() + d) || (i >= in.offset() && i < in.offset() + in.cols())
+                || (outBias != null && i == outBias.offset());
     }
 
-    /** Whether the view is an item table. */
+    /** Whether the view is an item table (one row per item). */
     public boolean isTable(View v) {
-        return v == out || v == in;
+        return v == out || v == in || v == outBias;
     }
 
     /** Whether the view is a bias (STAMP's biases start at zero). */

@@ -15,7 +15,10 @@ import java.util.SplittableRandom;
  * <li>NARM's code form (its authors' {@code init_weights} and {@code ortho_weight}): each weight matrix N(0, 2 / r) with r
  * the rows of the code's matrix (E: n; Wx: d; A1, A2: h; va, the code's (1, h) {@code bl_vector}: 1; WB, the code's
  * (d, 2h) {@code bili}: d), the recurrent U (two h x h blocks) and Uh random orthogonal matrices (the Q of a QR
- * decomposition of an N(0, 1) matrix, its columns' signs fixed by R's diagonal), the bias bx 0.</li>
+ * decomposition of an N(0, 1) matrix, its columns' signs fixed by R's diagonal), the bias bx 0;</li>
+ * <li>GRU4Rec's code form (its authors' {@code init_matrix} with {@code sigma = 0}): each matrix of the code uniform in
+ * (-s, s), s = sqrt(6 / (rows + cols)) of that matrix: the one-hot input's three (n, h) blocks (E) and the output
+ * table O (n, h) with s = sqrt(6 / (n + h)), each h x h block of U and Uh with s = sqrt(6 / 2h); the biases bx and bO 0.</li>
  * </ul>
  * Normal draws are {@code sqrt(-2 ln u1) cos(2 pi u2)} from two {@code nextDouble()} calls.
  */
@@ -69,6 +72,10 @@ public final class NeuralParameters {
     }
 
     private void initializeCode(long seed) {
+        if (layout.cfg.kind() == NeuralKind.GRU4REC) {
+            initializeGru4RecCode(seed);
+            return;
+        }
         SplittableRandom rnd = new SplittableRandom(seed);
         NeuralLayout L = layout;
         int h = L.h;
@@ -87,6 +94,28 @@ public final class NeuralParameters {
         Arrays.fill(m, 0f);
         Arrays.fill(v, 0f);
         step = 0;
+    }
+
+    private void initializeGru4RecCode(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        NeuralLayout L = layout;
+        double table = Math.sqrt(6.0 / (L.n + L.h)), square = Math.sqrt(6.0 / (2.0 * L.h));
+        uniformFill(rnd, L.out.offset() + L.out.cols(), L.out.end(), table);
+        Arrays.fill(w, L.out.offset(), L.out.offset() + L.out.cols(), 0f);
+        uniformFill(rnd, L.in.offset() + L.in.cols(), L.in.end(), table);
+        Arrays.fill(w, L.in.offset(), L.in.offset() + L.in.cols(), 0f);
+        Arrays.fill(w, L.outBias.offset(), L.outBias.end(), 0f);
+        Arrays.fill(w, L.bx.offset(), L.bx.end(), 0f);
+        uniformFill(rnd, L.U.offset(), L.U.end(), square);
+        uniformFill(rnd, L.Uh.offset(), L.Uh.end(), square);
+        Arrays.fill(g, 0f);
+        Arrays.fill(m, 0f);
+        Arrays.fill(v, 0f);
+        step = 0;
+    }
+
+    private void uniformFill(SplittableRandom rnd, int from, int to, double a) {
+        for (int i = from; i < to; i++) w[i] = (float) (-a + 2 * a * rnd.nextDouble());
     }
 
     private void normalFill(SplittableRandom rnd, int from, int to, double std) {

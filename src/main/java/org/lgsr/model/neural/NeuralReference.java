@@ -48,6 +48,9 @@ public final class NeuralReference {
     private final boolean code;
 
     public NeuralReference(NeuralConfig cfg) {
+        if (cfg.kind() == NeuralKind.GRU4REC && cfg.code()) {
+            throw new IllegalArgumentException("GRU4Rec's code form has no float64 reference here: its reference is Gru4RecParallel's double-precision step");
+        }
         this.code = cfg.code();
         this.cfg = cfg;
         this.L = new NeuralLayout(cfg);
