@@ -67,6 +67,8 @@ final class TrainCommand implements Runnable {
 
     /** GRU4Rec's training (its paper's best setting on RSC15 with TOP1: Adagrad at 0.01, mini-batches of 50 sessions). */
     static final double GRU4REC_TOP1_LR = 0.01;
+    /** GRU4Rec's code form: the learning rate of its authors' 2016 code by default ({@code learning_rate=0.05}; batch 50 as above). */
+    static final double GRU4REC_CODE_LR = 0.05;
     static final int GRU4REC_TOP1_BATCH = 50;
     /** NARM's embedding and GRU widths (its paper's experimental setup). */
     static final int NARM_DIM = 50, NARM_HIDDEN = 100;
@@ -253,11 +255,11 @@ final class TrainCommand implements Runnable {
         if (variant != null) TrainConfig.checkVariant(variant);
         org.lgsr.model.neural.NeuralKind neural = variant == null ? null : TrainConfig.neuralKind(variant);
         boolean stampLr = lr == null && neural == org.lgsr.model.neural.NeuralKind.STAMP;
-        boolean top1 = variant != null && TrainConfig.sessionParallel(variant); // gru4rec-top1 and gru4rec-code: the paper's lr and batch
+        boolean top1 = variant != null && TrainConfig.sessionParallel(variant); // gru4rec-top1 and gru4rec-code: batch 50, Adagrad's rate
         java.util.List<String> ownDefaults = new java.util.ArrayList<>(); // a model's published settings, where a flag is not given
         if (top1 && lr == null) {
-            lr = GRU4REC_TOP1_LR;
-            ownDefaults.add("--lr " + GRU4REC_TOP1_LR);
+            lr = TrainConfig.GRU4REC_CODE.equals(variant) ? GRU4REC_CODE_LR : GRU4REC_TOP1_LR;
+            ownDefaults.add("--lr " + lr);
         }
         if (lr == null) lr = stampLr ? STAMP_LR : 0.001;
         var given = spec.commandLine().getParseResult();

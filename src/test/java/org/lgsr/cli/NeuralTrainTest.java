@@ -232,7 +232,8 @@ class NeuralTrainTest {
         CliTest.Run r = CliTest.run("train", "--variant", "gru4rec-code", "--epochs", "2", "--dim", "16", "--max-steps", "120",
                 "--device", "cpu", "--threads", "1", "--no-compare", "--no-checkpoints", "--report", report.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("gru4rec-code: --lr 0.01 --batch 50 (the model's published settings where not given"), r.err());
+        assertTrue(r.err().contains("gru4rec-code: --lr 0.05 --batch 50 (the model's published settings where not given"), r.err());
+        assertEquals(0.05, report(report).getAsJsonObject("config").get("lr").getAsDouble()); // the 2016 code's default rate
         JsonObject j = report(report);
         assertEquals(50, j.getAsJsonObject("config").get("batchSize").getAsInt());
         JsonObject model = j.getAsJsonObject("model");
