@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The neural models of `lgsr train --variant gru4rec|narm|stamp|srgnn` against PyTorch.
+"""The neural models of `lgsr train --variant gru4rec|gru4rec-code|narm|stamp|srgnn` against PyTorch.
 
 For each model: trains a few steps with the Java engine on the synthetic default data (so that
 the weights are no longer their initialisation), reads the saved checkpoint (docs/
@@ -13,6 +13,9 @@ items in sorted order (numpy's unique), the padding item included when the sessi
 than the batch's longest, an edge once however often it is clicked, the in-adjacency divided by
 in-degrees and the out-adjacency by out-degrees (a zero degree counted as one). So a match
 checks both the arithmetic and those conventions (node order, padding node, normalisation).
+GRU4Rec's code form (gru4rec-code) is rebuilt from its authors' code's equations: the one-hot input
+(a row of its (n, 3h) input table is the gates' input), the output bias; `lgsr recommend` prints
+its scores before the code's final tanh (monotonic), and so does the rebuilt model.
 
 Usage: python3 scripts/torch_neural_check.py [--jar target/lgsr.jar] [--models srgnn,narm]
 Prints one line per model (largest score difference, top-20 agreement) and 'OK' or 'FAILED';
@@ -30,7 +33,7 @@ import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-MODELS = ["gru4rec", "narm", "stamp", "srgnn"]
+MODELS = ["gru4rec", "gru4rec-code", "narm", "stamp", "srgnn"]
 
 
 def read_checkpoint(path):
@@ -61,7 +64,10 @@ def read_checkpoint(path):
 def unpack_params(torch, cfg, raw):
     """The flat float32 buffer cut into named tensors, in the order docs/checkpoint-format.md gives."""
     kind, n, d, h = cfg["kind"], cfg["numItems"], cfg["dim"], cfg["hidden"]
+    if kind == "gru4rec" and cfg.get("code"):
+        kind = "gru4rec-code"
     shapes = {
+        "gru4rec-code": [("O", n, d), ("E", n, 3 * d), ("bO", n, 1), ("bx", 1, 3 * d), ("U", d, 2 * d), ("Uh", d, d)],
         "stamp": [("E", n, d), ("W1", d, d), ("W2", d, d), ("W3", d, d), ("ba", 1, d), ("w0", 1, d), ("Ws", d, d),
                   ("bs", 1, d), ("Wt", d, d), ("bt", 1, d)],
         "gru4rec": [("O", n, d), ("E", n, d), ("Wx", d, 3 * d), ("bx", 1, 3 * d), ("U", d, 2 * d), ("Uh", d, d)],
@@ -88,7 +94,8 @@ def gru_states(torch, P, items, E):
     hid = h.numel()
     states = []
     for v in items:
-        gx = E[v] @ P["Wx"] + P["bx"][0]
+        # the one-hot input of GRU4Rec's code form: its input table's row is the gates' input
+        gx = (E[v] if "Wx" not in P else E[v] @ P["Wx"]) + P["bx"][0]
         gh = h @ P["U"]
         z = torch.sigmoid(gx[:hid] + gh[:hid])
         r = torch.sigmoid(gx[hid:2 * hid] + gh[hid:])
@@ -106,7 +113,7 @@ def session_vector(torch, kind, P, items, pad_to):
         a = torch.sigmoid(x @ P["W1"] + xt @ P["W2"] + ms @ P["W3"] + P["ba"][0]) @ P["w0"][0]
         ma = (a[:, None] * x).sum(0)
         return torch.tanh(ma @ P["Ws"] + P["bs"][0]) * torch.tanh(xt @ P["Wt"] + P["bt"][0])
-    if kind == "gru4rec":
+    if kind in ("gru4rec", "gru4rec-code"):
         return gru_states(torch, P, items, P["E"])[-1]
     if kind == "narm":  # Li et al. 2017: global encoder h_t, local encoder sum_j a_j h_j, bilinear decoder
         hs = gru_states(torch, P, items, P["E"])
@@ -168,7 +175,8 @@ def check(torch, jar, kind, tmp, sessions):
     sec = read_checkpoint(path)
     cfg = json.loads(sec["config"].decode("utf-8"))["model"]
     P = unpack_params(torch, cfg, sec["params"])
-    table = P["O"] if kind == "gru4rec" else P["E"]
+    table = P["O"] if kind.startswith("gru4rec") else P["E"]
+    bias = P["bO"][1:, 0] if "bO" in P else 0.0  # GRU4Rec's code form: the output bias
     inp = os.path.join(tmp, kind + "-sessions.txt")
     with open(inp, "w") as f:
         for s in sessions:
@@ -178,7 +186,7 @@ def check(torch, jar, kind, tmp, sessions):
     worst, agree, total = 0.0, 0, 0
     pad_to = max(len(s) for s in sessions)
     for s, rec in zip(sessions, lines):
-        z = table[1:] @ session_vector(torch, kind, P, s[-cfg["maxLen"]:], min(pad_to, cfg["maxLen"]))
+        z = table[1:] @ session_vector(torch, kind, P, s[-cfg["maxLen"]:], min(pad_to, cfg["maxLen"])) + bias
         ours = torch.tensor(rec["scores"], dtype=torch.float64)
         theirs = z[torch.tensor(rec["items"]) - 1]  # the torch scores of the items we ranked first
         scale = max(1.0, float(z.abs().max()))
@@ -187,7 +195,7 @@ def check(torch, jar, kind, tmp, sessions):
         agree += len(set(top.tolist()) & set(rec["items"]))
         total += 20
     ok = worst < 1e-4 and agree >= total - 2 * len(sessions)  # near-ties may swap the 20th and 21st
-    print(f"{kind:8s} max |score difference| / max |score| {worst:.2e}; top-20 items shared {agree}/{total}: "
+    print(f"{kind:12s} max |score difference| / max |score| {worst:.2e}; top-20 items shared {agree}/{total}: "
           + ("OK" if ok else "FAILED"))
     return ok
 
