@@ -282,7 +282,9 @@ final class TrainCommand implements Runnable {
                 throw new IllegalArgumentException("--variant " + variant + ": the GPU engine implements lgsr, lgsr-c and lgsr-a only; use --device cpu");
             }
             if (spec.commandLine().getParseResult().hasMatchedOption("--dropout")) {
-                throw new IllegalArgumentException("--dropout: --variant " + variant + " has no dropout (docs/baselines-neural.md)");
+                boolean codeForm = variant.endsWith("-code"); // narm-code, gru4rec-code: their code's own rates
+                throw new IllegalArgumentException("--dropout: --variant " + variant + (codeForm
+                        ? " has its authors' code's fixed dropout rates; --dropout does not apply" : " has no dropout") + " (docs/baselines-neural.md)");
             }
         }
         org.lgsr.model.LearningRate.byName(lrSchedule, lr, 1, batch); // a bad schedule name fails before anything runs

@@ -260,6 +260,8 @@ class NeuralTrainTest {
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "stamp", "--hidden", "64"),
                 "--hidden: only --variant narm has a hidden width of its own");
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "narm", "--hidden", "0"), "--hidden: must be >= 1, got 0");
+        CliTest.assertOneLineError(CliTest.run("train", "--variant", "gru4rec-code", "--dropout", "0.3"),
+                "--dropout: --variant gru4rec-code has its authors' code's fixed dropout rates; --dropout does not apply (docs/baselines-neural.md)");
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "lgsr-h", "--device", "sim"),
                 "--variant lgsr-h: the GPU engine implements lgsr, lgsr-c and lgsr-a only; use --device cpu");
         CliTest.assertOneLineError(CliTest.run("train", "--variant", "stamp", "--device", "gpu"),
