@@ -19,10 +19,11 @@ import org.lgsr.model.neural.NeuralParameters;
 public final class NeuralScorer extends BatchedScorer {
     private final NeuralParameters params;
     private final NeuralCpuModel engine;
-    /** GRU4Rec's code form only: the scoring layer, the session vectors and one state's scratch. */
+    /** GRU4Rec's code form only: the scoring layer, the session vectors, the rows' GRU threads and their scratch (per row of the batch). */
     private final ScoreLayer score;
     private final float[] sf;
-    private final double[] gates, hPrev, hNew;
+    private final org.lgsr.util.Parallel par;
+    private final double[][] gates, hPrev, hNew;
 
     public NeuralScorer(NeuralConfig cfg, NeuralParameters params, int batchSize, int threads) {
         super(cfg.numItems(), cfg.maxLen(), batchSize);
@@ -31,9 +32,11 @@ public final class NeuralScorer extends BatchedScorer {
         this.engine = gruCode ? null : new NeuralCpuModel(cfg, batchSize, threads);
         this.score = gruCode ? new ScoreLayer(batchSize, cfg.dim(), cfg.numItems(), threads, true) : null;
         this.sf = new float[gruCode ? batchSize * cfg.dim() : 0];
-        this.gates = new double[gruCode ? 5 * cfg.dim() : 0];
-        this.hPrev = new double[gruCode ? cfg.dim() : 0];
-        this.hNew = new double[gruCode ? cfg.dim() : 0];
+        this.par = gruCode ? new org.lgsr.util.Parallel(threads) : null;
+        int rows = gruCode ? batchSize : 0;
+        this.gates = new double[rows][5 * cfg.dim()];
+        this.hPrev = new double[rows][cfg.dim()];
+        this.hNew = new double[rows][cfg.dim()];
         if (gruCode) score.pack(params.w);
         else engine.refreshItemTable(params);
     }
@@ -46,14 +49,15 @@ public final class NeuralScorer extends BatchedScorer {
         }
         NeuralLayout L = params.layout;
         int d = L.d, n = L.n;
-        for (int row = 0; row < b.B; row++) {
-            java.util.Arrays.fill(hPrev, 0.0);
+        par.forEach(b.B, row -> { // each row's GRU on its own scratch: the result does not depend on the threads
+            double[] hp = hPrev[row], hn = hNew[row];
+            java.util.Arrays.fill(hp, 0.0);
             for (int i = 0; i < b.len[row]; i++) {
-                gru4recCodeStep(params.w, L, b.items[row * b.T + i], hPrev, gates, hNew);
-                System.arraycopy(hNew, 0, hPrev, 0, d);
+                gru4recCodeStep(params.w, L, b.items[row * b.T + i], hp, gates[row], hn);
+                System.arraycopy(hn, 0, hp, 0, d);
             }
-            for (int k = 0; k < d; k++) sf[row * d + k] = (float) hPrev[k];
-        }
+            for (int k = 0; k < d; k++) sf[row * d + k] = (float) hp[k];
+        });
         score.scores(b.B, sf, out);
         final float[] w = params.w;
         final int bo = L.outBias.offset();
@@ -87,5 +91,6 @@ public final class NeuralScorer extends BatchedScorer {
     public void close() {
         if (engine != null) engine.close();
         if (score != null) score.close();
+        if (par != null) par.close();
     }
 }
