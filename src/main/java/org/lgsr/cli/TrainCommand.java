@@ -255,7 +255,7 @@ final class TrainCommand implements Runnable {
         if (variant != null) TrainConfig.checkVariant(variant);
         org.lgsr.model.neural.NeuralKind neural = variant == null ? null : TrainConfig.neuralKind(variant);
         boolean stampLr = lr == null && neural == org.lgsr.model.neural.NeuralKind.STAMP;
-        boolean top1 = variant != null && TrainConfig.sessionParallel(variant); // gru4rec-top1 and gru4rec-code: batch 50, Adagrad's rate
+        boolean top1 = TrainConfig.sessionParallel(variant); // gru4rec-top1 and gru4rec-code: batch 50, Adagrad's rate
         java.util.List<String> ownDefaults = new java.util.ArrayList<>(); // a model's published settings, where a flag is not given
         if (top1 && lr == null) {
             lr = TrainConfig.GRU4REC_CODE.equals(variant) ? GRU4REC_CODE_LR : GRU4REC_TOP1_LR;

@@ -5,6 +5,7 @@ import java.util.function.BooleanSupplier;
 import org.lgsr.data.Sessions;
 import org.lgsr.model.DropoutMasks;
 import org.lgsr.model.cpu.RecTrainer;
+import org.lgsr.model.neural.Gru4RecCell;
 import org.lgsr.model.neural.NeuralConfig;
 import org.lgsr.model.neural.NeuralLayout;
 import org.lgsr.model.neural.NeuralParameters;
@@ -36,8 +37,8 @@ import org.lgsr.model.neural.NeuralParameters;
  * checkpoints and resume carry it unchanged.
  *
  * <p><b>The code form ({@code --variant gru4rec-code}; {@link NeuralConfig#code()}).</b> GRU4Rec as its authors'
- * Theano code computes it in its setting that reproduces the paper (hidasib/GRU4Rec: {@code loss='top1',
- * final_act='tanh', dropout_p_hidden=0.5, learning_rate=0.01, batch_size=50, time_sort=False}):
+ * 2016 Theano code computes it with its defaults (hidasib/GRU4Rec: {@code loss='top1'} with its tanh {@code final_act},
+ * {@code dropout_p_hidden=0.5, learning_rate=0.05, batch_size=50}, the sessions in order):
  * <ul>
  * <li>the one-hot input: row {@code in} of a (n, 3h) table E is the gates' input pre-activation (no Wx);</li>
  * <li>inverted dropout 0.5 on the new state (kept entries x2), the dropped state both scored and carried to the
@@ -186,7 +187,7 @@ final class Gru4RecParallel {
         for (int i = 0; i < B; i++) {
             System.arraycopy(h[i], 0, hp[i], 0, d);
             if (code) { // the one-hot input: E's row is the gates' input pre-activation
-                for (int col = 0; col < 3 * d; col++) gx[col] = w[eo + in[i] * win + col] + w[bx + col];
+                Gru4RecCell.oneHotInput(w, L, in[i], gx);
             } else {
                 final int wx = L.Wx.offset();
                 for (int k = 0; k < d; k++) x[i][k] = w[eo + in[i] * d + k];
@@ -196,23 +197,14 @@ final class Gru4RecParallel {
                     gx[col] = s;
                 }
             }
-            for (int col = 0; col < 2 * d; col++) {
-                double s = 0;
-                for (int k = 0; k < d; k++) s += hp[i][k] * w[u + k * 2 * d + col];
-                gh[col] = s;
-            }
-            for (int k = 0; k < d; k++) {
-                z[i][k] = sigmoid(gx[k] + gh[k]);
-                r[i][k] = sigmoid(gx[d + k] + gh[d + k]);
-                rh[i][k] = r[i][k] * hp[i][k];
-            }
-            for (int col = 0; col < d; col++) {
-                double s = gx[2 * d + col];
-                for (int k = 0; k < d; k++) s += rh[i][k] * w[uh + k * d + col];
-                c[i][col] = Math.tanh(s);
-                mask[i][col] = !drop ? 1.0
-                        : DropoutMasks.keep(maskSeed, DROP_SITE, (long) i * d + col, NeuralConfig.GRU4REC_CODE_DROP_HIDDEN) ? keepScale : 0.0;
-                hn[i][col] = ((1 - z[i][col]) * hp[i][col] + z[i][col] * c[i][col]) * mask[i][col];
+            Gru4RecCell.step(w, L, gx, hp[i], gh, z[i], r[i], rh[i], c[i], hn[i]);
+            if (drop) { // the code form's dropout on the new state
+                for (int col = 0; col < d; col++) {
+                    mask[i][col] = DropoutMasks.keep(maskSeed, DROP_SITE, (long) i * d + col, NeuralConfig.GRU4REC_CODE_DROP_HIDDEN) ? keepScale : 0.0;
+                    hn[i][col] *= mask[i][col];
+                }
+            } else {
+                Arrays.fill(mask[i], 1.0);
             }
         }
         for (int i = 0; i < B; i++) {

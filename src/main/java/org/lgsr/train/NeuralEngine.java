@@ -55,7 +55,7 @@ public final class NeuralEngine implements TrainingEngine {
         this.global = globalPhase == null ? null : globalPhase.view();
         this.parallel = TrainConfig.sessionParallel(cfg.variant()) ? new Gru4RecParallel(params, trainSessions, cfg.batchSize(), cfg.seed()) : null;
         // the float engine trains the per-prefix models; GRU4Rec's code form is trained and scored without it
-        this.engine = model.kind() == org.lgsr.model.neural.NeuralKind.GRU4REC && model.code() ? null
+        this.engine = model.gru4recCode() ? null
                 : new NeuralCpuModel(model, cfg.batchSize(), cfg.threads());
         this.batch = new Batch(cfg.batchSize(), model.maxLen());
         this.par = new Parallel(cfg.threads());

@@ -122,7 +122,7 @@ class RecommendTest {
         double[] th = new double[c.params().length];
         for (int i = 0; i < th.length; i++) th[i] = c.params()[i];
         double[] sv;
-        if (nc.code() && nc.kind() == org.lgsr.model.neural.NeuralKind.GRU4REC) {
+        if (nc.gru4recCode()) {
             sv = org.lgsr.model.neural.Gru4RecCodeMath.state(th, layout, session); // GRU4Rec's code form has no NeuralReference: its GRU worked here
         } else {
             Batch bt = new Batch(1, nc.maxLen());

@@ -44,32 +44,40 @@ class Gru4RecParallelTest {
         return c;
     }
 
+    /**
+     * The step's gradient (returned, flat) against central differences of its loss, every entry of every view, from
+     * states h0 (copied for each pass) and, with {@code drop}, the masks of {@code maskSeed}.
+     */
+    private static double[] assertGradientMatchesFiniteDifferences(NeuralParameters p, Gru4RecParallel g, int[] in, int[] tgt,
+                                                                   double[][] h0, boolean drop, long maskSeed) {
+        g.lossAndGradient(p.w, in, tgt, copy(h0), true, drop, maskSeed);
+        double[] an = g.gradientAsFlat();
+        for (View v : p.layout.views()) {
+            for (int i = v.offset(); i < v.end(); i++) {
+                float keep = p.w[i];
+                float up = keep + 1e-2f, down = keep - 1e-2f;
+                p.w[i] = up;
+                double lu = g.lossAndGradient(p.w, in, tgt, copy(h0), false, drop, maskSeed);
+                p.w[i] = down;
+                double ld = g.lossAndGradient(p.w, in, tgt, copy(h0), false, drop, maskSeed);
+                p.w[i] = keep;
+                double fd = p.layout.pinned(i) ? 0 : (lu - ld) / ((double) up - down);
+                int at = i - v.offset();
+                assertEquals(fd, an[i], 2e-6 + 2e-3 * Math.abs(fd), () -> v.name() + "[" + at + "]: finite difference vs analytic");
+            }
+        }
+        return an;
+    }
+
     /** Every parameter entry's gradient against central differences; inputs and targets repeat within the batch. */
     @Test
     void top1GradientMatchesFiniteDifferences() {
         NeuralParameters p = params(3, 0.7);
         Gru4RecParallel g = new Gru4RecParallel(p, null, B, 1);
         int[] in = {1, 4, 4, 7, 2}, tgt = {3, 8, 3, 5, 6}; // input 4 twice, target 3 twice (each row's negative too)
-        double[][] h0 = states(5);
-        g.lossAndGradient(p.w, in, tgt, copy(h0), true);
-        double[] an = g.gradientAsFlat();
+        double[] an = assertGradientMatchesFiniteDifferences(p, g, in, tgt, states(5), false, 0L);
         int nonzero = 0;
-        for (View v : p.layout.views()) {
-            for (int i = v.offset(); i < v.end(); i++) {
-                float keep = p.w[i];
-                float up = keep + 1e-2f, down = keep - 1e-2f;
-                p.w[i] = up;
-                double lu = g.lossAndGradient(p.w, in, tgt, copy(h0), false);
-                p.w[i] = down;
-                double ld = g.lossAndGradient(p.w, in, tgt, copy(h0), false);
-                p.w[i] = keep;
-                double fd = p.layout.pinned(i) ? 0 : (lu - ld) / ((double) up - down);
-                int at = i - v.offset();
-                double a = an[i];
-                assertEquals(fd, a, 2e-6 + 2e-3 * Math.abs(fd), () -> v.name() + "[" + at + "]: finite difference vs analytic");
-                if (a != 0) nonzero++;
-            }
-        }
+        for (double a : an) if (a != 0) nonzero++;
         // the rows of E and O the batch does not touch have no gradient; the GRU's weights all do
         int touched = (4 + 6) * D; // inputs 1, 2, 4, 7 and targets 3, 5, 6, 8
         int dense = p.layout.total() - p.layout.denseStart();
@@ -141,26 +149,12 @@ class Gru4RecParallelTest {
         assertEquals(3 * D, p.layout.in.cols());
         Gru4RecParallel g = new Gru4RecParallel(p, null, B, 1);
         int[] in = {1, 4, 4, 7, 2}, tgt = {3, 8, 3, 5, 6};
-        double[][] h0 = states(9);
-        long seed = 12345;
-        g.lossAndGradient(p.w, in, tgt, copy(h0), true, drop, seed);
-        double[] an = g.gradientAsFlat();
+        double[] an = assertGradientMatchesFiniteDifferences(p, g, in, tgt, states(9), drop, 12345);
         int nonzero = 0, biasNonzero = 0;
-        for (View v : p.layout.views()) {
-            for (int i = v.offset(); i < v.end(); i++) {
-                float keep = p.w[i];
-                float up = keep + 1e-2f, down = keep - 1e-2f;
-                p.w[i] = up;
-                double lu = g.lossAndGradient(p.w, in, tgt, copy(h0), false, drop, seed);
-                p.w[i] = down;
-                double ld = g.lossAndGradient(p.w, in, tgt, copy(h0), false, drop, seed);
-                p.w[i] = keep;
-                double fd = p.layout.pinned(i) ? 0 : (lu - ld) / ((double) up - down);
-                int at = i - v.offset();
-                assertEquals(fd, an[i], 2e-6 + 2e-3 * Math.abs(fd), () -> v.name() + "[" + at + "]: finite difference vs analytic");
-                if (an[i] != 0) nonzero++;
-                if (an[i] != 0 && v == p.layout.outBias) biasNonzero++;
-            }
+        View bias = p.layout.outBias;
+        for (int i = 0; i < an.length; i++) {
+            if (an[i] != 0) nonzero++;
+            if (an[i] != 0 && i >= bias.offset() && i < bias.end()) biasNonzero++;
         }
         assertEquals(4, biasNonzero, "the bias of each distinct target (3, 5, 6, 8) has a gradient");
         assertTrue(nonzero > (4 * 3 * D + 4 * D) * 9 / 10, "nonzero gradient entries: " + nonzero);

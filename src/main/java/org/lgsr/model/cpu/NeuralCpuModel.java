@@ -89,7 +89,7 @@ public final class NeuralCpuModel implements AutoCloseable {
 
     /** An engine for batches of up to {@code capacity} rows; {@code simd} false keeps it off the Vector API kernels. */
     public NeuralCpuModel(NeuralConfig cfg, int capacity, int threads, boolean simd) {
-        if (cfg.kind() == NeuralKind.GRU4REC && cfg.code()) {
+        if (cfg.gru4recCode()) {
             throw new IllegalArgumentException("GRU4Rec's code form (--variant gru4rec-code) is not computed by the float engine: "
                     + "it trains session-parallel (Gru4RecParallel) and NeuralScorer scores it");
         }

@@ -2,7 +2,7 @@ package org.lgsr.model.cpu;
 
 import org.lgsr.model.Batch;
 import org.lgsr.model.neural.NeuralConfig;
-import org.lgsr.model.neural.NeuralKind;
+import org.lgsr.model.neural.Gru4RecCell;
 import org.lgsr.model.neural.NeuralLayout;
 import org.lgsr.model.neural.NeuralParameters;
 
@@ -23,20 +23,34 @@ public final class NeuralScorer extends BatchedScorer {
     private final ScoreLayer score;
     private final float[] sf;
     private final org.lgsr.util.Parallel par;
-    private final double[][] gates, hPrev, hNew;
+    private final RowScratch[] rows;
+
+    /** One row's GRU buffers ({@link Gru4RecCell#step}). */
+    private static final class RowScratch {
+        final double[] gx, gh, z, r, rh, c, hp, hn;
+
+        RowScratch(int d) {
+            gx = new double[3 * d];
+            gh = new double[2 * d];
+            z = new double[d];
+            r = new double[d];
+            rh = new double[d];
+            c = new double[d];
+            hp = new double[d];
+            hn = new double[d];
+        }
+    }
 
     public NeuralScorer(NeuralConfig cfg, NeuralParameters params, int batchSize, int threads) {
         super(cfg.numItems(), cfg.maxLen(), batchSize);
         this.params = params;
-        boolean gruCode = cfg.kind() == NeuralKind.GRU4REC && cfg.code();
+        boolean gruCode = cfg.gru4recCode();
         this.engine = gruCode ? null : new NeuralCpuModel(cfg, batchSize, threads);
         this.score = gruCode ? new ScoreLayer(batchSize, cfg.dim(), cfg.numItems(), threads, true) : null;
         this.sf = new float[gruCode ? batchSize * cfg.dim() : 0];
         this.par = gruCode ? new org.lgsr.util.Parallel(threads) : null;
-        int rows = gruCode ? batchSize : 0;
-        this.gates = new double[rows][5 * cfg.dim()];
-        this.hPrev = new double[rows][cfg.dim()];
-        this.hNew = new double[rows][cfg.dim()];
+        this.rows = new RowScratch[gruCode ? batchSize : 0];
+        for (int i = 0; i < rows.length; i++) rows[i] = new RowScratch(cfg.dim());
         if (gruCode) score.pack(params.w);
         else engine.refreshItemTable(params);
     }
@@ -50,13 +64,14 @@ public final class NeuralScorer extends BatchedScorer {
         NeuralLayout L = params.layout;
         int d = L.d, n = L.n;
         par.forEach(b.B, row -> { // each row's GRU on its own scratch: the result does not depend on the threads
-            double[] hp = hPrev[row], hn = hNew[row];
-            java.util.Arrays.fill(hp, 0.0);
+            RowScratch s = rows[row];
+            java.util.Arrays.fill(s.hp, 0.0);
             for (int i = 0; i < b.len[row]; i++) {
-                gru4recCodeStep(params.w, L, b.items[row * b.T + i], hp, gates[row], hn);
-                System.arraycopy(hn, 0, hp, 0, d);
+                Gru4RecCell.oneHotInput(params.w, L, b.items[row * b.T + i], s.gx);
+                Gru4RecCell.step(params.w, L, s.gx, s.hp, s.gh, s.z, s.r, s.rh, s.c, s.hn);
+                System.arraycopy(s.hn, 0, s.hp, 0, d);
             }
-            for (int k = 0; k < d; k++) sf[row * d + k] = (float) hp[k];
+            for (int k = 0; k < d; k++) sf[row * d + k] = (float) s.hp[k];
         });
         score.scores(b.B, sf, out);
         final float[] w = params.w;
@@ -64,26 +79,6 @@ public final class NeuralScorer extends BatchedScorer {
         for (int row = 0; row < b.B; row++) {
             int o = row * n;
             for (int j = 1; j < n; j++) out[o + j] += w[bo + j];
-        }
-    }
-
-    /**
-     * One step of GRU4Rec's code-form GRU (no dropout): the state after item {@code item} from {@code hp} into {@code hn};
-     * {@code g} (5d) is scratch. The one-hot input: E's row is the gates' input pre-activation.
-     */
-    static void gru4recCodeStep(float[] w, NeuralLayout L, int item, double[] hp, double[] g, double[] hn) {
-        final int d = L.d, e = L.in.offset() + item * L.in.cols(), bx = L.bx.offset(), u = L.U.offset(), uh = L.Uh.offset();
-        for (int col = 0; col < 2 * d; col++) { // z | r
-            double s = w[e + col] + w[bx + col];
-            for (int k = 0; k < d; k++) s += hp[k] * w[u + k * 2 * d + col];
-            g[col] = 1 / (1 + Math.exp(-s));
-        }
-        for (int k = 0; k < d; k++) g[3 * d + k] = g[d + k] * hp[k]; // r * h
-        for (int col = 0; col < d; col++) {
-            double s = w[e + 2 * d + col] + w[bx + 2 * d + col];
-            for (int k = 0; k < d; k++) s += g[3 * d + k] * w[uh + k * d + col];
-            double z = g[col];
-            hn[col] = (1 - z) * hp[col] + z * Math.tanh(s);
         }
     }
 

@@ -39,6 +39,11 @@ public record NeuralConfig(NeuralKind kind, int numItems, int dim, int hidden, i
         }
     }
 
+    /** Whether this is GRU4Rec's code form ({@code --variant gru4rec-code}): its own layout, trained and scored outside the float engine. */
+    public boolean gru4recCode() {
+        return code && kind == NeuralKind.GRU4REC;
+    }
+
     /** The papers' form of a model. */
     public NeuralConfig(NeuralKind kind, int numItems, int dim, int hidden, int maxLen, float lambda2) {
         this(kind, numItems, dim, hidden, maxLen, lambda2, false);

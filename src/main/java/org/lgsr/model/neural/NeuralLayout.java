@@ -66,7 +66,7 @@ public final class NeuralLayout {
         int[] off = {0};
         NeuralKind k = cfg.kind();
         boolean stamp = k == NeuralKind.STAMP, gru4rec = k == NeuralKind.GRU4REC, narm = k == NeuralKind.NARM, srgnn = k == NeuralKind.SRGNN;
-        boolean gruCode = gru4rec && cfg.code();
+        boolean gruCode = cfg.gru4recCode();
         out = add(vs, off, gru4rec ? "O" : "E", n, d);
         in = gru4rec ? add(vs, off, "E", n, gruCode ? 3L * h : d) : out;
         outBias = gruCode ? add(vs, off, "bO", n, 1) : null;

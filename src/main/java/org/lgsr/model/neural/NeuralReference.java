@@ -48,7 +48,7 @@ public final class NeuralReference {
     private final boolean code;
 
     public NeuralReference(NeuralConfig cfg) {
-        if (cfg.kind() == NeuralKind.GRU4REC && cfg.code()) {
+        if (cfg.gru4recCode()) {
             throw new IllegalArgumentException("GRU4Rec's code form has no float64 reference here: its reference is Gru4RecParallel's double-precision step");
         }
         this.code = cfg.code();
